@@ -1,0 +1,253 @@
+// lamina._core.Plan: the compiled model. Weight and optimizer-state arrays are
+// numpy arrays owned by Python; the plan reads and writes them in place and
+// keeps a reference so they outlive it. Steps release the GIL.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lamina/errors.h"
+#include "lamina/plan.h"
+
+namespace py = pybind11;
+
+namespace lamina_bind {
+namespace {
+
+using lamina::ValueError;
+
+struct PyPlan {
+  std::unique_ptr<lamina::Plan> plan;
+  std::vector<py::object> keepalive;
+};
+
+lamina::Activation activation_from(const std::string& name) {
+  if (name == "linear") return lamina::Activation::kLinear;
+  if (name == "relu") return lamina::Activation::kRelu;
+  if (name == "sigmoid") return lamina::Activation::kSigmoid;
+  if (name == "tanh") return lamina::Activation::kTanh;
+  if (name == "softmax") return lamina::Activation::kSoftmax;
+  throw ValueError("Unknown activation '" + name + "'.");
+}
+
+// A float32, C-contiguous array, checked without copying: the plan keeps the
+// pointer, so a converted temporary would silently detach it from the weights.
+template <typename T>
+T* exact_array(const py::array& a, const char* what, bool writable) {
+  if (!py::isinstance<py::array_t<T>>(a) || !(a.flags() & py::array::c_style)) {
+    throw py::type_error(std::string(what) + " must be a C-contiguous " +
+                         (std::is_same<T, float>::value ? "float32" : "int64") + " array.");
+  }
+  if (writable && !a.writeable()) throw ValueError(std::string(what) + " must be writeable.");
+  return static_cast<T*>(const_cast<void*>(a.data()));
+}
+
+void bind_param(PyPlan& p, lamina::Param& param, const py::array& a, const std::string& layer) {
+  float* data = exact_array<float>(a, "A weight", true);
+  if (a.size() != param.size) {
+    throw ValueError("Layer '" + layer + "' weight '" + param.name + "' expects " +
+                     std::to_string(param.size) + " values, got an array of " +
+                     std::to_string(a.size()) + ".");
+  }
+  param.value = data;
+  p.keepalive.push_back(a);
+}
+
+// Builds the BatchView for x (and y, sample_weight) with optional row index.
+lamina::BatchView batch_view(lamina::Plan& plan, const py::array& x, const py::object& y,
+                             const py::object& sw, const py::object& index, bool need_y) {
+  lamina::BatchView b;
+  b.x = exact_array<float>(x, "x", false);
+  const int64_t in_numel = lamina::shape_numel(plan.input_shape());
+  if (x.ndim() < 1 || (x.shape(0) > 0 && x.size() / x.shape(0) != in_numel)) {
+    throw ValueError("x has " + std::to_string(x.ndim() ? x.size() / std::max<py::ssize_t>(1, x.shape(0)) : 0) +
+                     " values per sample; the model expects " + std::to_string(in_numel) + ".");
+  }
+  const int64_t n = x.shape(0);
+  b.rows = n;
+  if (!index.is_none()) {
+    py::array idx = index.cast<py::array>();
+    b.index = exact_array<int64_t>(idx, "index", false);
+    b.rows = idx.size();
+    b.index_bound = n;
+  }
+  if (need_y) {
+    py::array ya = y.cast<py::array>();
+    b.y = exact_array<float>(ya, "y", false);
+    if (ya.ndim() < 1 || ya.shape(0) != n || (n > 0 && ya.size() / n != plan.label_numel())) {
+      throw ValueError("y has " + std::to_string(n > 0 ? ya.size() / std::max<int64_t>(1, n) : 0) +
+                       " values per sample for " + std::to_string(ya.ndim() ? ya.shape(0) : 0) +
+                       " samples; expected " + std::to_string(plan.label_numel()) +
+                       " per sample for " + std::to_string(n) + " samples.");
+    }
+  }
+  if (!sw.is_none()) {
+    py::array swa = sw.cast<py::array>();
+    b.sw = exact_array<float>(swa, "sample_weight", false);
+    if (swa.size() != n) throw ValueError("sample_weight needs one value per sample.");
+  }
+  return b;
+}
+
+}  // namespace
+
+void register_plan(py::module_& m) {
+  py::class_<PyPlan>(m, "Plan")
+      .def(py::init([](std::vector<int64_t> input_shape) {
+             auto p = std::make_unique<PyPlan>();
+             p->plan = std::make_unique<lamina::Plan>(std::move(input_shape));
+             return p;
+           }),
+           py::arg("input_shape"))
+      .def(
+          "add_dense",
+          [](PyPlan& p, const std::string& name, int64_t in_features, int64_t units,
+             const std::string& activation, const py::array& kernel, const py::object& bias) {
+            auto op = lamina::make_dense_op(name, in_features, units, activation_from(activation),
+                                            !bias.is_none());
+            bind_param(p, op->params()[0], kernel, name);
+            if (!bias.is_none()) bind_param(p, op->params()[1], bias.cast<py::array>(), name);
+            p.plan->add_op(std::move(op));
+          },
+          py::arg("name"), py::arg("in_features"), py::arg("units"), py::arg("activation"),
+          py::arg("kernel"), py::arg("bias"))
+      .def("add_activation",
+           [](PyPlan& p, const std::string& name, const std::string& activation) {
+             p.plan->add_op(lamina::make_activation_op(name, activation_from(activation)));
+           })
+      .def("add_dropout",
+           [](PyPlan& p, const std::string& name, float rate, uint64_t seed) {
+             if (!(rate >= 0.0f && rate < 1.0f)) {
+               throw ValueError("Dropout rate must be in [0, 1); received " +
+                                std::to_string(rate) + ".");
+             }
+             p.plan->add_op(lamina::make_dropout_op(name, rate, seed));
+           })
+      .def("add_flatten",
+           [](PyPlan& p, const std::string& name) {
+             p.plan->add_op(lamina::make_flatten_op(name));
+           })
+      .def_property_readonly("output_shape", [](PyPlan& p) { return p.plan->output_shape(); })
+      .def_property_readonly("label_numel", [](PyPlan& p) { return p.plan->label_numel(); })
+      .def("set_loss",
+           [](PyPlan& p, const std::string& kind, bool from_logits) {
+             lamina::LossKind k;
+             if (kind == "sparse_categorical_crossentropy") {
+               k = lamina::LossKind::kSparseCategoricalCrossentropy;
+             } else if (kind == "categorical_crossentropy") {
+               k = lamina::LossKind::kCategoricalCrossentropy;
+             } else if (kind == "binary_crossentropy") {
+               k = lamina::LossKind::kBinaryCrossentropy;
+             } else if (kind == "mean_squared_error") {
+               k = lamina::LossKind::kMeanSquaredError;
+             } else {
+               throw ValueError("The native core has no loss '" + kind + "'.");
+             }
+             p.plan->set_loss(k, from_logits);
+           })
+      .def("add_metric",
+           [](PyPlan& p, const std::string& kind, float threshold, bool weighted) {
+             lamina::MetricKind k;
+             if (kind == "sparse_categorical_accuracy") {
+               k = lamina::MetricKind::kSparseCategoricalAccuracy;
+             } else if (kind == "categorical_accuracy") {
+               k = lamina::MetricKind::kCategoricalAccuracy;
+             } else if (kind == "binary_accuracy") {
+               k = lamina::MetricKind::kBinaryAccuracy;
+             } else {
+               throw ValueError("The native core has no metric '" + kind + "'.");
+             }
+             p.plan->add_metric(k, threshold, weighted);
+           })
+      .def("set_optimizer",
+           [](PyPlan& p, const std::string& kind, const py::array& hyper,
+              const py::array& iterations, const std::vector<std::vector<py::array>>& slots) {
+             lamina::OptimizerKind k;
+             size_t n_hyper = 0;
+             if (kind == "sgd") {
+               k = lamina::OptimizerKind::kSgd;
+               n_hyper = 3;
+             } else if (kind == "adam") {
+               k = lamina::OptimizerKind::kAdam;
+               n_hyper = 4;
+             } else {
+               throw ValueError("The native core has no optimizer '" + kind + "'.");
+             }
+             float* h = exact_array<float>(hyper, "Optimizer hyper-parameters", false);
+             if (static_cast<size_t>(hyper.size()) < n_hyper) {
+               throw ValueError("Too few optimizer hyper-parameters.");
+             }
+             int64_t* it = exact_array<int64_t>(iterations, "iterations", true);
+             std::vector<lamina::Param*> params = p.plan->params();
+             std::vector<std::vector<float*>> ptrs;
+             for (size_t i = 0; i < slots.size(); ++i) {
+               std::vector<float*> row;
+               for (const py::array& s : slots[i]) {
+                 float* d = exact_array<float>(s, "Optimizer state", true);
+                 if (i < params.size() && s.size() != params[i]->size) {
+                   throw ValueError("Optimizer state does not match the weight's size.");
+                 }
+                 row.push_back(d);
+                 p.keepalive.push_back(s);
+               }
+               ptrs.push_back(std::move(row));
+             }
+             p.keepalive.push_back(hyper);
+             p.keepalive.push_back(iterations);
+             p.plan->set_optimizer(k, h, it, std::move(ptrs));
+           })
+      .def(
+          "train_step",
+          [](PyPlan& p, const py::array& x, const py::object& y, const py::object& sw,
+             const py::object& index) {
+            lamina::BatchView b = batch_view(*p.plan, x, y, sw, index, true);
+            py::gil_scoped_release release;
+            p.plan->train_step(b);
+          },
+          py::arg("x"), py::arg("y"), py::arg("sample_weight") = py::none(),
+          py::arg("index") = py::none())
+      .def(
+          "test_step",
+          [](PyPlan& p, const py::array& x, const py::object& y, const py::object& sw,
+             const py::object& index) {
+            lamina::BatchView b = batch_view(*p.plan, x, y, sw, index, true);
+            py::gil_scoped_release release;
+            p.plan->test_step(b);
+          },
+          py::arg("x"), py::arg("y"), py::arg("sample_weight") = py::none(),
+          py::arg("index") = py::none())
+      .def(
+          "predict",
+          [](PyPlan& p, const py::array& x, const py::array& out, const py::object& index) {
+            lamina::BatchView b = batch_view(*p.plan, x, py::none(), py::none(), index, false);
+            float* o = exact_array<float>(out, "out", true);
+            if (out.size() != b.rows * lamina::shape_numel(p.plan->output_shape())) {
+              throw ValueError("predict: out has the wrong size.");
+            }
+            py::gil_scoped_release release;
+            p.plan->predict(b, o);
+          },
+          py::arg("x"), py::arg("out"), py::arg("index") = py::none())
+      .def("accumulators", [](PyPlan& p) { return p.plan->accumulators(); })
+      .def("reset_metrics", [](PyPlan& p) { p.plan->reset_metrics(); })
+      .def("gradients",
+           [](PyPlan& p) {
+             // Copies of the last step's weight gradients, in weight order.
+             py::list out;
+             for (lamina::Param* param : p.plan->params()) {
+               py::array_t<float> g(std::vector<py::ssize_t>(param->shape.begin(),
+                                                             param->shape.end()));
+               std::copy(param->grad.data(), param->grad.data() + param->size,
+                         g.mutable_data());
+               out.append(g);
+             }
+             return out;
+           })
+      .def_property_readonly("steps_run", [](PyPlan& p) { return p.plan->steps_run(); });
+}
+
+}  // namespace lamina_bind

@@ -1,0 +1,21 @@
+// lamina._core: the thin pybind11 layer over the static core. Each area
+// registers itself; validation and the Pythonic surface live in Python.
+#include <pybind11/pybind11.h>
+
+#include "lamina/errors.h"
+
+namespace py = pybind11;
+
+namespace lamina_bind {
+void register_config(py::module_& m);
+void register_kernels(py::module_& m);
+void register_plan(py::module_& m);
+}  // namespace lamina_bind
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "lamina's native compute core";
+  py::register_exception<lamina::ValueError>(m, "CoreValueError", PyExc_ValueError);
+  lamina_bind::register_config(m);
+  lamina_bind::register_kernels(m);
+  lamina_bind::register_plan(m);
+}

@@ -1,0 +1,84 @@
+// Layer ops: the math of one layer, forward and backward, built from kernels.
+// Python holds a layer's Keras surface; an Op holds only what it computes.
+//
+// Activations flow as [batch, per-sample shape...] row-major float32.
+// Parameters are views of memory owned by the caller (numpy arrays on the
+// Python side), so both halves see the same weights with no copy per step.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lamina/kernels.h"
+#include "lamina/runtime.h"
+
+namespace lamina {
+
+using Shape = std::vector<int64_t>;  // per-sample shape (no batch dim)
+int64_t shape_numel(const Shape& shape);
+std::string shape_str(const Shape& shape);  // "(None, 20)"
+
+// A trainable tensor: value is a view (not owned), grad is op-owned.
+struct Param {
+  std::string name;
+  Shape shape;
+  int64_t size = 0;
+  float* value = nullptr;  // bound by the caller before the first step
+  Buffer grad;
+};
+
+struct StepContext {
+  bool training = false;
+  uint64_t step = 0;  // counter for the dropout generator
+};
+
+class Op {
+ public:
+  explicit Op(std::string name) : name_(std::move(name)) {}
+  virtual ~Op() = default;
+  Op(const Op&) = delete;
+  Op& operator=(const Op&) = delete;
+
+  const std::string& name() const { return name_; }
+  virtual const char* kind() const = 0;
+
+  // Validates the per-sample input shape; returns the output shape. Throws
+  // ValueError naming the layer and both shapes on mismatch.
+  virtual Shape build(const Shape& input) = 0;
+  // Grows any per-batch scratch to hold `batch` samples. Never shrinks.
+  virtual void reserve(int64_t batch) {}
+
+  // y = f(x) for `batch` samples.
+  virtual void forward(const float* x, float* y, int64_t batch, const StepContext& ctx) = 0;
+  // Writes parameter gradients (overwriting) and, if dx is non-null, dL/dx.
+  // When dy_is_preactivation is set, dy is the gradient with respect to the
+  // input of the op's output activation (a loss fused with softmax/sigmoid).
+  // dy is scratch the op may overwrite.
+  virtual void backward(const float* x, const float* y, float* dy, float* dx, int64_t batch,
+                        const StepContext& ctx, bool dy_is_preactivation) = 0;
+
+  // Ops whose output is their input's memory (Flatten) are skipped by the
+  // engine, which aliases the buffers instead.
+  virtual bool is_view() const { return false; }
+  // The activation applied last, and the tensor it was applied to (the
+  // logits), so a crossentropy loss can be computed from logits.
+  virtual Activation output_activation() const { return Activation::kLinear; }
+  virtual const float* preactivation(const float* x) const { return nullptr; }
+
+  std::vector<Param>& params() { return params_; }
+
+ protected:
+  std::string name_;
+  std::vector<Param> params_;
+};
+
+// kernel [in, units], bias [units]; applied to the last axis of the input.
+std::unique_ptr<Op> make_dense_op(const std::string& name, int64_t in_features, int64_t units,
+                                  Activation act, bool use_bias);
+std::unique_ptr<Op> make_activation_op(const std::string& name, Activation act);
+std::unique_ptr<Op> make_dropout_op(const std::string& name, float rate, uint64_t seed);
+std::unique_ptr<Op> make_flatten_op(const std::string& name);
+
+}  // namespace lamina

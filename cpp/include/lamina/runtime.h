@@ -1,0 +1,66 @@
+// Threads, floating-point environment and workspace buffers.
+//
+// One parallel_for owns OpenMP: kernels take index ranges and never spawn
+// threads themselves. In a forked child (data workers are forked on Linux, and
+// libgomp is not fork-safe) parallel_for runs inline and never touches OpenMP.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+namespace lamina {
+
+// Thread count used by parallel_for. Defaults to LAMINA_NUM_THREADS or the
+// cores in this process's affinity mask.
+int num_threads();
+void set_num_threads(int n);  // n >= 1
+bool in_forked_child();
+
+// Calls fn(begin, end) on disjoint chunks covering [0, n). Chunks are static
+// and depend only on n, grain and the thread count, so a kernel whose chunks
+// do not reduce across each other gives bit-identical results for any count.
+// grain: minimum items per chunk.
+void parallel_for(int64_t n, int64_t grain,
+                  const std::function<void(int64_t, int64_t)>& fn);
+
+// Sets flush-to-zero and denormals-are-zero for its scope and restores the
+// caller's MXCSR on exit (untrained nets produce denormals that slow SIMD
+// code 10x). No-op off x86.
+class DenormalGuard {
+ public:
+  DenormalGuard();
+  ~DenormalGuard();
+  DenormalGuard(const DenormalGuard&) = delete;
+  DenormalGuard& operator=(const DenormalGuard&) = delete;
+
+ private:
+  unsigned saved_;
+};
+
+// Number of workspace allocations since load. Tests use it to show a
+// training step allocates nothing after warm-up.
+int64_t allocation_count();
+
+// A 64-byte aligned float buffer that only grows. Every (re)allocation is
+// counted by allocation_count().
+class Buffer {
+ public:
+  Buffer() = default;
+  ~Buffer();
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  Buffer(Buffer&& other) noexcept;
+  Buffer& operator=(Buffer&& other) noexcept;
+
+  // Ensures room for n floats; contents are not preserved on growth.
+  float* reserve(size_t n);
+  float* data() const { return data_; }
+  size_t capacity() const { return capacity_; }
+
+ private:
+  float* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+}  // namespace lamina

@@ -1,0 +1,11 @@
+// AVX-512 build of the element-wise kernels; see elementwise.inc.
+#include "lamina/kernels.h"
+
+#include "elementwise.inc"
+
+namespace lamina {
+void fill_elementwise_avx512(KernelTable& t) {
+  t.adam_update = adam_update;
+  t.sgd_update = sgd_update;
+}
+}  // namespace lamina

@@ -1,0 +1,11 @@
+// Portable build of the element-wise kernels; see elementwise.inc.
+#include "lamina/kernels.h"
+
+#include "elementwise.inc"
+
+namespace lamina {
+void fill_elementwise_scalar(KernelTable& t) {
+  t.adam_update = adam_update;
+  t.sgd_update = sgd_update;
+}
+}  // namespace lamina

@@ -1,0 +1,96 @@
+// AVX-512 GEMM micro-kernel: 8 rows x 32 columns held in 16 zmm accumulators.
+// Column tails use masked loads/stores, so nothing past nr is touched.
+#include <immintrin.h>
+
+#include "lamina/kernels.h"
+
+namespace lamina {
+void fill_elementwise_avx512(KernelTable& t);
+
+namespace {
+
+constexpr int kMr = 8;
+constexpr int kNr = 32;
+
+template <int R>
+void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
+                 int64_t ldb, float* c, int64_t ldc, int nr, bool accumulate) {
+  __m512 c0[R], c1[R];
+  for (int r = 0; r < R; ++r) {
+    c0[r] = _mm512_setzero_ps();
+    c1[r] = _mm512_setzero_ps();
+  }
+  const __mmask16 m0 = nr >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nr) - 1);
+  const __mmask16 m1 =
+      nr >= 32 ? 0xFFFF : nr > 16 ? static_cast<__mmask16>((1u << (nr - 16)) - 1) : 0;
+  if (nr == kNr && cs_a == 1) {
+    for (int64_t p = 0; p < k; ++p) {
+      __m512 b0 = _mm512_loadu_ps(b + p * ldb);
+      __m512 b1 = _mm512_loadu_ps(b + p * ldb + 16);
+      for (int r = 0; r < R; ++r) {
+        __m512 av = _mm512_set1_ps(a[r * rs_a + p]);
+        c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+        c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+      }
+    }
+  } else if (nr == kNr) {
+    for (int64_t p = 0; p < k; ++p) {
+      __m512 b0 = _mm512_loadu_ps(b + p * ldb);
+      __m512 b1 = _mm512_loadu_ps(b + p * ldb + 16);
+      const float* ap = a + p * cs_a;
+      for (int r = 0; r < R; ++r) {
+        __m512 av = _mm512_set1_ps(ap[r * rs_a]);
+        c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+        c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+      }
+    }
+  } else {
+    for (int64_t p = 0; p < k; ++p) {
+      __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * ldb);
+      __m512 b1 = _mm512_maskz_loadu_ps(m1, b + p * ldb + 16);
+      const float* ap = a + p * cs_a;
+      for (int r = 0; r < R; ++r) {
+        __m512 av = _mm512_set1_ps(ap[r * rs_a]);
+        c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+        c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    float* crow = c + r * ldc;
+    if (accumulate) {
+      c0[r] = _mm512_add_ps(c0[r], _mm512_maskz_loadu_ps(m0, crow));
+      c1[r] = _mm512_add_ps(c1[r], _mm512_maskz_loadu_ps(m1, crow + 16));
+    }
+    _mm512_mask_storeu_ps(crow, m0, c0[r]);
+    _mm512_mask_storeu_ps(crow + 16, m1, c1[r]);
+  }
+}
+
+void gemm_ukernel_avx512(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
+                         int64_t ldb, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
+  switch (mr) {
+    case 8: return rows_kernel<8>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 7: return rows_kernel<7>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 6: return rows_kernel<6>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 5: return rows_kernel<5>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 4: return rows_kernel<4>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 3: return rows_kernel<3>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 2: return rows_kernel<2>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    default: return rows_kernel<1>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+  }
+}
+
+}  // namespace
+
+KernelTable make_avx512_kernels() {
+  KernelTable t{};
+  t.isa = Isa::kAvx512;
+  t.gemm_mr = kMr;
+  t.gemm_nr = kNr;
+  t.gemm_ukernel = gemm_ukernel_avx512;
+  fill_elementwise_avx512(t);
+  return t;
+}
+
+}  // namespace lamina
