@@ -74,7 +74,10 @@ void Plan::set_optimizer(OptimizerKind kind, const float* hyper, int64_t* iterat
                      " entries for a model with " + std::to_string(ps.size()) + " weights.");
   }
   for (const auto& s : slots) {
-    if (s.size() != want) throw ValueError("Optimizer state has the wrong number of slots.");
+    // An empty entry marks a frozen (non-trainable) weight.
+    if (!s.empty() && s.size() != want) {
+      throw ValueError("Optimizer state has the wrong number of slots.");
+    }
   }
   opt_ = kind;
   hyper_ = hyper;
@@ -259,6 +262,7 @@ void Plan::apply_optimizer() {
     const float t = static_cast<float>(*iterations_ + 1);
     const float alpha = lr * std::sqrt(1.0f - std::pow(b2, t)) / (1.0f - std::pow(b1, t));
     for (size_t k = 0; k < ps.size(); ++k) {
+      if (slots_[k].empty()) continue;
       float* w = ps[k]->value;
       const float* g = ps[k]->grad.data();
       float* m = slots_[k][0];
@@ -271,6 +275,7 @@ void Plan::apply_optimizer() {
     const float lr = hyper_[0], momentum = hyper_[1];
     const bool nesterov = hyper_[2] != 0.0f;
     for (size_t k = 0; k < ps.size(); ++k) {
+      if (slots_[k].empty()) continue;
       float* w = ps[k]->value;
       const float* g = ps[k]->grad.data();
       float* m = slots_[k][0];

@@ -1,0 +1,31 @@
+"""Activation: applies an activation function element-wise (softmax per row)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from lamina import activations
+from lamina.layers.layer import Layer
+
+
+class Activation(Layer):
+    """Applies `activation` to its input.
+
+    Args:
+        activation: an activation name, e.g. `"relu"` or `"softmax"`.
+
+    Input shape:
+        Arbitrary. Output shape: same as the input.
+    """
+
+    def __init__(self, activation: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def _add_to_plan(self, plan: Any) -> None:
+        plan.add_activation(self.name, self.activation.__name__)
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config["activation"] = activations.serialize(self.activation)
+        return config

@@ -1,0 +1,119 @@
+"""`keras.Input` and `InputLayer`: the shape a Sequential model expects."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Tuple
+
+from lamina.layers.layer import Layer, Shape, standardize_shape
+
+
+class KerasTensor:
+    """A symbolic placeholder: what `keras.Input(...)` returns."""
+
+    def __init__(self, shape: Shape, name: str, layer: InputLayer) -> None:
+        self.shape = tuple(shape)
+        self.dtype = "float32"
+        self.name = name
+        self._keras_history = layer
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape}, dtype=float32, name={self.name}>"
+
+
+class InputLayer(Layer):
+    """Declares the input shape of a model.
+
+    Args:
+        shape: per-sample shape, without the batch dimension.
+        batch_size: optional fixed batch size.
+        batch_shape: full shape including the batch dimension (instead of
+            `shape` and `batch_size`).
+        name: defaults to `input_layer`, `input_layer_1`, ...
+    """
+
+    def __init__(
+        self,
+        shape: Any = None,
+        batch_size: Optional[int] = None,
+        dtype: Any = None,
+        sparse: Optional[bool] = None,
+        batch_shape: Any = None,
+        input_tensor: Any = None,
+        optional: bool = False,
+        name: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
+        # tf.keras 2.x spellings.
+        if shape is None and "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if batch_shape is None and "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        if sparse:
+            raise ValueError("lamina does not support sparse inputs.")
+        if input_tensor is not None:
+            raise ValueError("`input_tensor` is not supported by lamina.")
+        if shape is not None and batch_shape is not None:
+            raise ValueError(
+                "You cannot pass both `shape` and `batch_shape` at the same time."
+            )
+        if batch_shape is not None:
+            full = standardize_shape(batch_shape, "batch_shape")
+            batch_size, shape = full[0], full[1:]
+        if shape is None:
+            raise ValueError("You must pass a `shape` argument.")
+        self.shape: Tuple[Optional[int], ...] = standardize_shape(shape, "shape")
+        self.batch_size = batch_size
+        self.built = True
+        self._build_input_shape = (batch_size,) + self.shape
+        self._output_shape = self._build_input_shape
+        self.output = KerasTensor(self._output_shape, self.name, self)
+
+    @property
+    def batch_shape(self) -> Shape:
+        return (self.batch_size,) + self.shape
+
+    def get_config(self) -> Dict[str, Any]:
+        return {
+            "batch_shape": self.batch_shape,
+            "dtype": "float32",
+            "sparse": False,
+            "ragged": False,
+            "name": self.name,
+            "optional": False,
+        }
+
+    @classmethod
+    def from_config(cls, config: Dict[str, Any]) -> InputLayer:
+        config = dict(config)
+        for key in ("ragged", "sparse", "optional"):
+            config.pop(key, None)
+        return cls(**config)
+
+
+def Input(  # noqa: N802 -- Keras's public name
+    shape: Any = None,
+    batch_size: Optional[int] = None,
+    dtype: Any = None,
+    sparse: Optional[bool] = None,
+    batch_shape: Any = None,
+    name: Optional[str] = None,
+    tensor: Any = None,
+    optional: bool = False,
+) -> KerasTensor:
+    """Returns a symbolic input of the given per-sample `shape`."""
+    layer = InputLayer(
+        shape=shape,
+        batch_size=batch_size,
+        dtype=dtype,
+        sparse=sparse,
+        batch_shape=batch_shape,
+        name=name,
+        input_tensor=tensor,
+        optional=optional,
+    )
+    return layer.output

@@ -1,0 +1,5 @@
+"""`keras.models`."""
+
+from lamina.models.sequential import Sequential
+
+__all__ = ["Sequential"]

@@ -1,0 +1,329 @@
+"""Sequential: a linear stack of layers, trained by one native plan."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from lamina.backend.variable import Variable
+from lamina.layers.input_layer import InputLayer, KerasTensor
+from lamina.layers.layer import Layer, Shape, standardize_shape
+from lamina.trainers.trainer import Trainer
+from lamina.utils import naming
+
+
+class Sequential(Trainer):
+    """A model that applies its layers one after the other.
+
+    Args:
+        layers: optional list of layers (or a `keras.Input(...)` first).
+        trainable: whether the model's weights are trained.
+        name: defaults to `sequential`, `sequential_1`, ...
+    """
+
+    def __init__(
+        self, layers: Any = None, trainable: bool = True, name: Optional[str] = None
+    ) -> None:
+        self.name = name if name is not None else naming.auto_name("Sequential")
+        self.trainable = trainable
+        self._input_layer: Optional[InputLayer] = None
+        self._layers: List[Layer] = []
+        self.built = False
+        self._init_trainer()
+        if layers is not None:
+            if not isinstance(layers, (list, tuple)):
+                layers = [layers]
+            for layer in layers:
+                self.add(layer, rebuild=False)
+            self._maybe_build()
+
+    # -- structure ----------------------------------------------------------
+
+    def add(self, layer: Any, rebuild: bool = True) -> None:
+        """Appends a layer (or a `keras.Input`) to the stack.
+
+        Raises:
+            ValueError: if `layer` is not a layer, if its name is taken, or if
+                an input is added after other layers.
+        """
+        if isinstance(layer, KerasTensor):
+            layer = layer._keras_history
+        if isinstance(layer, InputLayer):
+            if self._input_layer is not None or self._layers:
+                raise ValueError(
+                    "Sequential model '{}' already has an input or layers: an InputLayer "
+                    "can only be the first layer.".format(self.name)
+                )
+            self._input_layer = layer
+            self._invalidate()
+            return
+        if not isinstance(layer, Layer):
+            raise ValueError(
+                "Only instances of `keras.Layer` can be added to a Sequential model. "
+                f"Received: {layer} (of type {type(layer)})"
+            )
+        if any(existing.name == layer.name for existing in self._layers):
+            raise ValueError(
+                "All layers added to a Sequential model should have unique names. Name "
+                f"'{layer.name}' is already the name of a layer in this model. Update the "
+                "`name` argument to pass a unique name."
+            )
+        if self._input_layer is None and not self._layers and layer._input_shape_arg is not None:
+            self._input_layer = InputLayer(
+                shape=layer._input_shape_arg, batch_size=layer._batch_size_arg
+            )
+        self._layers.append(layer)
+        self._invalidate()
+        if rebuild:
+            self._maybe_build()
+
+    def pop(self, rebuild: bool = True) -> Layer:
+        """Removes and returns the last layer.
+
+        Raises:
+            TypeError: if the model has no layers.
+        """
+        if not self._layers:
+            raise TypeError("There are no layers in the model.")
+        layer = self._layers.pop()
+        self._invalidate()
+        if rebuild:
+            self._maybe_build()
+        return layer
+
+    def _invalidate(self) -> None:
+        self.built = False
+        self._plan = None
+
+    @property
+    def layers(self) -> List[Layer]:
+        """The layers, without the input layer."""
+        return list(self._layers)
+
+    def _maybe_build(self) -> None:
+        if self._input_layer is not None and self._layers:
+            self.build(self._input_layer.batch_shape)
+
+    def build(self, input_shape: Any = None) -> None:
+        """Builds every layer for inputs of `input_shape` (batch dim included).
+
+        Raises:
+            ValueError: if no shape is given and the model has no input.
+        """
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError("You must provide an `input_shape` argument.")
+            input_shape = self._input_layer.batch_shape
+        shape = standardize_shape(input_shape, "input_shape")
+        if len(shape) < 2:
+            raise ValueError(
+                f"`input_shape` must include the batch dimension, e.g. (None, 20). "
+                f"Received: input_shape={tuple(input_shape)}"
+            )
+        if self._input_layer is None:
+            self._input_layer = InputLayer(batch_shape=shape)
+        for layer in self._layers:
+            shape = layer._build_and_infer(shape)
+        self.built = True
+
+    def _ensure_built(self, x_shape: Tuple[int, ...]) -> None:
+        if not self.built:
+            if self._input_layer is None:
+                self.build((None,) + tuple(x_shape[1:]))
+            else:
+                self.build(self._input_layer.batch_shape)
+
+    def _input_per_sample(self) -> Tuple[int, ...]:
+        assert self._input_layer is not None
+        return tuple(int(d) for d in self._input_layer.shape)  # type: ignore[arg-type]
+
+    def _check_input(self, x: np.ndarray) -> None:
+        """Raises ValueError naming the model and both shapes if `x` cannot be fed."""
+        if self._input_layer is None:
+            if not self._layers:
+                raise ValueError(f"Sequential model '{self.name}' has no layers.")
+            return
+        expected = self._input_layer.shape
+        got = tuple(x.shape[1:])
+        if len(got) != len(expected):
+            hint = ""
+            if tuple(x.shape) == tuple(expected):
+                hint = (" This looks like a single sample without its batch dimension: "
+                        "use x[None] (or np.expand_dims(x, 0)).")
+            raise ValueError(
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
+                f"ndim={len(expected) + 1}, found ndim={x.ndim}. Full shape received: "
+                f"{tuple(x.shape)}.{hint}"
+            )
+        if any(e is not None and e != g for e, g in zip(expected, got)):
+            raise ValueError(
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
+                f"shape={(None,) + tuple(expected)}, found shape={(None,) + got}"
+            )
+
+    @property
+    def input_shape(self) -> Shape:
+        if self._input_layer is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined input shape.")
+        return self._input_layer.batch_shape
+
+    @property
+    def output_shape(self) -> Shape:
+        if not self.built or not self._layers:
+            raise AttributeError(f"Sequential model '{self.name}' has not been built yet.")
+        return self._layers[-1].output_shape
+
+    @property
+    def inputs(self) -> List[KerasTensor]:
+        return [] if self._input_layer is None else [self._input_layer.output]
+
+    def get_layer(self, name: Optional[str] = None, index: Optional[int] = None) -> Layer:
+        """A layer by name or by index into `layers`.
+
+        When both are given, `index` takes precedence (as the tf.keras 2.x
+        documentation says; Keras raises instead).
+
+        Raises:
+            ValueError: for an unknown name, an index out of range, or neither.
+        """
+        if index is not None:
+            if not isinstance(index, int) or isinstance(index, bool):
+                raise ValueError(f"`index` must be an integer. Received: index={index!r}")
+            if index >= len(self._layers) or index < -len(self._layers):
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model only has "
+                    f"{len(self._layers)} layers."
+                )
+            return self._layers[index]
+        if name is not None:
+            for layer in self._layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"No such layer: {name}. Existing layers are: "
+                f"{[layer.name for layer in self._layers]}."
+            )
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    # -- weights --------------------------------------------------------------
+
+    @property
+    def weights(self) -> List[Variable]:
+        return [w for layer in self._layers for w in layer.weights]
+
+    @property
+    def variables(self) -> List[Variable]:
+        return self.weights
+
+    @property
+    def trainable_weights(self) -> List[Variable]:
+        if not self.trainable:
+            return []
+        return [w for layer in self._layers for w in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self) -> List[Variable]:
+        if not self.trainable:
+            return self.weights
+        return [w for layer in self._layers for w in layer.non_trainable_weights]
+
+    @property
+    def trainable_variables(self) -> List[Variable]:
+        return self.trainable_weights
+
+    def _native_weights(self) -> Tuple[List[Variable], List[bool]]:
+        """Weights in the plan's order (per layer, creation order) and whether
+        each is updated by training."""
+        weights, flags = [], []
+        for layer in self._layers:
+            for w in layer._weights:
+                weights.append(w)
+                flags.append(self.trainable and layer.trainable and w.trainable)
+        return weights, flags
+
+    def get_weights(self) -> List[np.ndarray]:
+        """Copies of every weight, layer by layer."""
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Copies `weights` into the model, checking their number and shapes.
+
+        Raises:
+            ValueError: if the count or any shape differs.
+        """
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"You called `set_weights(weights)` on model '{self.name}' with a weight list "
+                f"of length {len(weights)}, but the model was expecting {len(own)} weights."
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for var, value in zip(own, arrays):
+            if tuple(value.shape) != var.shape:
+                layer = var.path.split("/")[0]
+                raise ValueError(
+                    f"Layer {layer} weight shape {var.shape} is not compatible with provided "
+                    f"weight shape {tuple(value.shape)}."
+                )
+        for var, value in zip(own, arrays):
+            var.assign(value)
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(
+                "You tried to call `count_params` on a model that isn't built. You can build "
+                "it manually via: `model.build(input_shape)`."
+            )
+        return int(sum(layer.count_params() for layer in self._layers))
+
+    # -- summary and config ---------------------------------------------------
+
+    def summary(
+        self,
+        line_length: Optional[int] = None,
+        positions: Optional[Sequence[float]] = None,
+        print_fn: Optional[Callable[..., Any]] = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Any = None,
+    ) -> None:
+        """Prints the layers, their output shapes and parameter counts."""
+        from lamina.utils.summary_utils import print_summary
+
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
+
+    def get_config(self) -> Dict[str, Any]:
+        layers = []
+        if self._input_layer is not None:
+            layers.append(_serialize(self._input_layer))
+        layers.extend(_serialize(layer) for layer in self._layers)
+        config: Dict[str, Any] = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": "float32",
+            "layers": layers,
+        }
+        if self._input_layer is not None:
+            config["build_input_shape"] = self._input_layer.batch_shape
+        return config
+
+    def __repr__(self) -> str:
+        return f"<Sequential name={self.name}, built={self.built}>"
+
+
+def _serialize(layer: Layer) -> Dict[str, Any]:
+    return {
+        "module": "keras.layers",
+        "class_name": type(layer).__name__,
+        "config": layer.get_config(),
+        "registered_name": None,
+    }

@@ -1,0 +1,150 @@
+"""What `compile()` records and how it meets the data: the loss, the metrics
+(`"accuracy"` is resolved by the shapes of labels and predictions, as Keras
+does), and the checks that labels fit the loss and the model's output."""
+
+from __future__ import annotations
+
+from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
+
+from lamina import losses as losses_module
+from lamina import metrics as metrics_module
+
+OutputShape = Tuple[Optional[int], ...]
+
+
+class NativeMetric(NamedTuple):
+    name: str  # the History key, spelled as the user spelled it
+    kind: str  # native accumulator
+    threshold: float
+
+
+class CompiledMetrics:
+    """The compiled metrics, in compile order."""
+
+    def __init__(self, metrics: Any) -> None:
+        if metrics is None:
+            metrics = []
+        if isinstance(metrics, dict):
+            # Single output: the dict has one entry, keyed by the output's name.
+            if len(metrics) > 1:
+                raise ValueError("A Sequential model has one output; `metrics` dict has "
+                                 f"keys {list(metrics)}.")
+            metrics = list(metrics.values())[0] if metrics else []
+        if not isinstance(metrics, (list, tuple)):
+            metrics = [metrics]
+        flat: List[Any] = []
+        for m in metrics:
+            flat.extend(m if isinstance(m, (list, tuple)) else [m])
+        self._entries = [metrics_module.get(m) for m in flat]
+        self._resolved: Optional[List[NativeMetric]] = None
+
+    @property
+    def names(self) -> List[str]:
+        return [e if isinstance(e, str) else e.name for e in self._entries]
+
+    @property
+    def resolved(self) -> bool:
+        return self._resolved is not None
+
+    def resolve(self, y_shape: Tuple[int, ...], output_shape: OutputShape) -> List[NativeMetric]:
+        if self._resolved is None:
+            out: List[NativeMetric] = []
+            for entry in self._entries:
+                if isinstance(entry, str):
+                    metric = metrics_module.accuracy_for_shapes(
+                        tuple(y_shape), tuple(output_shape), name=entry
+                    )
+                else:
+                    metric = entry
+                kind, threshold = metric.native
+                out.append(NativeMetric(metric.name, kind, threshold))
+            self._resolved = out
+        return self._resolved
+
+
+def resolve_loss(loss: Any) -> losses_module.Loss:
+    if loss is None:
+        raise ValueError("You must pass a `loss` to `compile()` before training.")
+    if isinstance(loss, (list, tuple)):
+        if len(loss) != 1:
+            raise ValueError(f"A Sequential model has one output; received {len(loss)} losses.")
+        loss = loss[0]
+    if isinstance(loss, dict):
+        if len(loss) != 1:
+            raise ValueError(f"A Sequential model has one output; received losses {list(loss)}.")
+        loss = next(iter(loss.values()))
+    return losses_module.get(loss)
+
+
+def prepare_targets(
+    y: np.ndarray, loss: losses_module.Loss, output_shape: OutputShape, model_name: str
+) -> np.ndarray:
+    """Checks y against the loss and the output; returns y shaped as the native
+    step reads it (sparse labels: one value per output row).
+
+    Raises:
+        ValueError: when the shapes cannot match, or sparse labels are out of
+            range, NaN or not integers (naming the value and its position).
+    """
+    out = tuple(output_shape[1:])
+    n = y.shape[0]
+    sparse = loss.native_kind == "sparse_categorical_crossentropy"
+    if sparse:
+        expected = out[:-1]
+        got = tuple(y.shape[1:])
+        if got not in (expected, expected + (1,)):
+            hint = ""
+            if got == out and out[-1] > 1:
+                hint = (" The labels look one-hot encoded: use loss='categorical_crossentropy', "
+                        "or pass integer class indices.")
+            raise ValueError(
+                "Arguments `target` and `output` must have the same shape up to the last "
+                f"dimension. Received: target.shape={(None,) + got}, "
+                f"output.shape={(None,) + out} (sparse_categorical_crossentropy on the output "
+                f"of model '{model_name}').{hint}"
+            )
+        labels = y.reshape(n, -1)
+        check_sparse_labels(labels.reshape(-1), int(out[-1]), model_name)
+        return labels
+    if int(np.prod(y.shape[1:], dtype=np.int64)) != int(np.prod(out, dtype=np.int64)):
+        hint = ""
+        if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):
+            if loss.native_kind == "categorical_crossentropy":
+                hint = (" The labels look like class indices: use "
+                        "loss='sparse_categorical_crossentropy', or one-hot encode them with "
+                        "keras.utils.to_categorical.")
+        raise ValueError(
+            f"Arguments `target` and `output` must have the same shape. Received: "
+            f"target.shape={(None,) + tuple(y.shape[1:])}, output.shape={(None,) + out} "
+            f"({loss.native_kind} on the output of model '{model_name}').{hint}"
+        )
+    return y.reshape((n,) + out)
+
+
+def check_sparse_labels(labels: np.ndarray, num_classes: int, model_name: str) -> None:
+    bad = ~np.isfinite(labels) | (labels != np.floor(labels)) | (labels < 0) | (
+        labels >= num_classes
+    )
+    if bad.any():
+        pos = int(np.argmax(bad))
+        value = labels[pos]
+        if not np.isfinite(value):
+            why = "which is not a number"
+        elif value != np.floor(value):
+            why = "which is not an integer class index"
+        else:
+            why = f"which is outside the valid range [0, {num_classes})"
+        raise ValueError(
+            f"Received a label value of {value:g} at position {pos} of `y`, {why}: "
+            f"sparse_categorical_crossentropy on the {num_classes}-unit output of model "
+            f"'{model_name}' needs integer labels in [0, {num_classes})."
+        )
+
+
+def flatten_in_order(logs: dict, names: Sequence[str]) -> Any:
+    """Keras's `_flatten_metrics_in_order`: a scalar if only one value."""
+    results = [logs[n] for n in names if n in logs]
+    results += [logs[k] for k in sorted(logs) if k not in names]
+    return results[0] if len(results) == 1 else results
