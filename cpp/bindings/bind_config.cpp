@@ -24,8 +24,9 @@ void register_config(py::module_& m) {
   });
   m.def("num_threads", &lamina::num_threads);
   m.def("set_num_threads", &lamina::set_num_threads, py::arg("n"));
-  m.def("set_isa", [](const std::string& name) { lamina::set_active_isa(lamina::parse_isa(name)); },
-        py::arg("name"));
+  m.def(
+      "set_isa", [](const std::string& name) { lamina::set_active_isa(lamina::parse_isa(name)); },
+      py::arg("name"));
   m.def("supported_isas", [] {
     py::list out;
     for (auto isa : {lamina::Isa::kScalar, lamina::Isa::kAvx2, lamina::Isa::kAvx512}) {

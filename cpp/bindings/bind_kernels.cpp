@@ -144,8 +144,8 @@ void register_kernels(py::module_& mod) {
         const int64_t k = trans_a ? a.shape(0) : a.shape(1);
         const int64_t n = trans_b ? b.shape(0) : b.shape(1);
         Arr<double> out({m, n});
-        lamina::gemm_f64_ref(trans_a, trans_b, m, n, k, a.data(), a.shape(1), b.data(),
-                             b.shape(1), out.mutable_data(), n, false);
+        lamina::gemm_f64_ref(trans_a, trans_b, m, n, k, a.data(), a.shape(1), b.data(), b.shape(1),
+                             out.mutable_data(), n, false);
         return out;
       },
       py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false);
@@ -157,8 +157,8 @@ void register_kernels(py::module_& mod) {
         if (g.size() != w.size() || mom.size() != w.size() || vel.size() != w.size()) {
           throw lamina::ValueError("adam_update: arrays differ in size.");
         }
-        table(isa).adam_update(w.mutable_data(), g.data(), mom.mutable_data(),
-                               vel.mutable_data(), w.size(), alpha, b1, b2, eps);
+        table(isa).adam_update(w.mutable_data(), g.data(), mom.mutable_data(), vel.mutable_data(),
+                               w.size(), alpha, b1, b2, eps);
       },
       py::arg("w"), py::arg("g"), py::arg("m"), py::arg("v"), py::arg("alpha"), py::arg("beta_1"),
       py::arg("beta_2"), py::arg("epsilon"), py::arg("isa") = py::none());

@@ -64,8 +64,9 @@ lamina::BatchView batch_view(lamina::Plan& plan, const py::array& x, const py::o
   b.x = exact_array<float>(x, "x", false);
   const int64_t in_numel = lamina::shape_numel(plan.input_shape());
   if (x.ndim() < 1 || (x.shape(0) > 0 && x.size() / x.shape(0) != in_numel)) {
-    throw ValueError("x has " + std::to_string(x.ndim() ? x.size() / std::max<py::ssize_t>(1, x.shape(0)) : 0) +
-                     " values per sample; the model expects " + std::to_string(in_numel) + ".");
+    throw ValueError(
+        "x has " + std::to_string(x.ndim() ? x.size() / std::max<py::ssize_t>(1, x.shape(0)) : 0) +
+        " values per sample; the model expects " + std::to_string(in_numel) + ".");
   }
   const int64_t n = x.shape(0);
   b.rows = n;
@@ -122,15 +123,14 @@ void register_plan(py::module_& m) {
       .def("add_dropout",
            [](PyPlan& p, const std::string& name, float rate, uint64_t seed) {
              if (!(rate >= 0.0f && rate < 1.0f)) {
-               throw ValueError("Dropout rate must be in [0, 1); received " +
-                                std::to_string(rate) + ".");
+               throw ValueError("Dropout rate must be in [0, 1); received " + std::to_string(rate) +
+                                ".");
              }
              p.plan->add_op(lamina::make_dropout_op(name, rate, seed));
            })
-      .def("add_flatten",
-           [](PyPlan& p, const std::string& name) {
-             p.plan->add_op(lamina::make_flatten_op(name));
-           })
+      .def(
+          "add_flatten",
+          [](PyPlan& p, const std::string& name) { p.plan->add_op(lamina::make_flatten_op(name)); })
       .def_property_readonly("output_shape", [](PyPlan& p) { return p.plan->output_shape(); })
       .def_property_readonly("label_numel", [](PyPlan& p) { return p.plan->label_numel(); })
       .def("set_loss",
@@ -239,10 +239,9 @@ void register_plan(py::module_& m) {
              // Copies of the last step's weight gradients, in weight order.
              py::list out;
              for (lamina::Param* param : p.plan->params()) {
-               py::array_t<float> g(std::vector<py::ssize_t>(param->shape.begin(),
-                                                             param->shape.end()));
-               std::copy(param->grad.data(), param->grad.data() + param->size,
-                         g.mutable_data());
+               py::array_t<float> g(
+                   std::vector<py::ssize_t>(param->shape.begin(), param->shape.end()));
+               std::copy(param->grad.data(), param->grad.data() + param->size, g.mutable_data());
                out.append(g);
              }
              return out;

@@ -17,13 +17,13 @@ namespace lamina {
 // B starts at b + p * ldb (nr contiguous floats); row i of C at c + i * ldc.
 // Never reads or writes outside those elements.
 using GemmUkernelFn = void (*)(int64_t k, const float* a, int64_t rs_a, int64_t cs_a,
-                               const float* b, int64_t ldb, float* c, int64_t ldc, int mr,
-                               int nr, bool accumulate);
+                               const float* b, int64_t ldb, float* c, int64_t ldc, int mr, int nr,
+                               bool accumulate);
 
 // Keras 3 Adam on n elements: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);
 // w -= alpha * m / (sqrt(v) + eps), alpha = lr * sqrt(1 - b2^t) / (1 - b1^t).
-using AdamUpdateFn = void (*)(float* w, const float* g, float* m, float* v, int64_t n,
-                              float alpha, float beta1, float beta2, float epsilon);
+using AdamUpdateFn = void (*)(float* w, const float* g, float* m, float* v, int64_t n, float alpha,
+                              float beta1, float beta2, float epsilon);
 
 // Keras 3 SGD on n elements. momentum == 0: w -= lr g (m unused, may be null).
 // Otherwise m = momentum m - lr g; w += m, or for Nesterov w += momentum m - lr g.
@@ -57,12 +57,12 @@ KernelTable make_avx512_kernels();
 // op(A) = A ([M, K], lda) or A^T (A is [K, M], lda); likewise B ([K, N] or
 // [N, K]). Parallel over output blocks via parallel_for; each output element is
 // summed over K in a fixed order, so results do not depend on the thread count.
-void gemm_f32(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int64_t n,
-              int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
-              int64_t ldc, bool accumulate);
-inline void gemm_f32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
-                     const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
-                     int64_t ldc, bool accumulate) {
+void gemm_f32(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+              const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+              bool accumulate);
+inline void gemm_f32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
+                     int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+                     bool accumulate) {
   gemm_f32(active_kernels(), trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 // Float64 scalar reference with the same contract, for tests.
@@ -77,8 +77,8 @@ enum class Activation { kLinear = 0, kRelu, kSigmoid, kTanh, kSoftmax };
 // y[rows, cols] = act(x); in place (x == y) is allowed.
 void activation_forward(Activation act, const float* x, float* y, int64_t rows, int64_t cols);
 // dx = dy * act'(.) expressed through the forward output y; dx may alias dy.
-void activation_backward(Activation act, const float* y, const float* dy, float* dx,
-                         int64_t rows, int64_t cols);
+void activation_backward(Activation act, const float* y, const float* dy, float* dx, int64_t rows,
+                         int64_t cols);
 // y[r, :] += bias for every row.
 void bias_add(float* y, const float* bias, int64_t rows, int64_t cols);
 // out[c] (+)= sum over rows of dy[r, c], rows summed in order.
@@ -94,20 +94,20 @@ void column_sum(const float* dy, int64_t rows, int64_t cols, float* out, bool ac
 void check_sparse_labels(const float* labels, int64_t rows, int64_t num_classes);
 
 // Softmax cross-entropy computed from logits (stable log-sum-exp).
-double sparse_softmax_xent(const float* logits, const float* labels, const float* sw,
-                           int64_t rows, int64_t cols, float* grad, float scale);
+double sparse_softmax_xent(const float* logits, const float* labels, const float* sw, int64_t rows,
+                           int64_t cols, float* grad, float scale);
 double softmax_xent(const float* logits, const float* y, const float* sw, int64_t rows,
                     int64_t cols, float* grad, float scale);
 // Cross-entropy on probabilities, clipped to [eps, 1 - eps] as Keras does.
-double sparse_xent_probs(const float* probs, const float* labels, const float* sw,
-                         int64_t rows, int64_t cols, float* grad, float scale, float eps);
-double xent_probs(const float* probs, const float* y, const float* sw, int64_t rows,
-                  int64_t cols, float* grad, float scale, float eps);
+double sparse_xent_probs(const float* probs, const float* labels, const float* sw, int64_t rows,
+                         int64_t cols, float* grad, float scale, float eps);
+double xent_probs(const float* probs, const float* y, const float* sw, int64_t rows, int64_t cols,
+                  float* grad, float scale, float eps);
 // Binary cross-entropy, mean over cols per row: from logits, or on clipped probs.
 double sigmoid_bxent(const float* logits, const float* y, const float* sw, int64_t rows,
                      int64_t cols, float* grad, float scale);
-double bxent_probs(const float* probs, const float* y, const float* sw, int64_t rows,
-                   int64_t cols, float* grad, float scale, float eps);
+double bxent_probs(const float* probs, const float* y, const float* sw, int64_t rows, int64_t cols,
+                   float* grad, float scale, float eps);
 // Mean squared error, mean over cols per row.
 double mean_squared_error(const float* pred, const float* y, const float* sw, int64_t rows,
                           int64_t cols, float* grad, float scale);
@@ -123,8 +123,8 @@ double sparse_softmax_xent(const double* logits, const double* labels, const dou
                            int64_t rows, int64_t cols, double* grad, double scale);
 double softmax_xent(const double* logits, const double* y, const double* sw, int64_t rows,
                     int64_t cols, double* grad, double scale);
-double sparse_xent_probs(const double* probs, const double* labels, const double* sw,
-                         int64_t rows, int64_t cols, double* grad, double scale, double eps);
+double sparse_xent_probs(const double* probs, const double* labels, const double* sw, int64_t rows,
+                         int64_t cols, double* grad, double scale, double eps);
 double xent_probs(const double* probs, const double* y, const double* sw, int64_t rows,
                   int64_t cols, double* grad, double scale, double eps);
 double sigmoid_bxent(const double* logits, const double* y, const double* sw, int64_t rows,
@@ -139,8 +139,8 @@ double mean_squared_error(const double* pred, const double* y, const double* sw,
 // the caller divides by the count. Rows of `cols` predictions.
 double sparse_categorical_accuracy_sum(const float* pred, const float* labels, const float* sw,
                                        int64_t rows, int64_t cols);
-double categorical_accuracy_sum(const float* pred, const float* y, const float* sw,
-                                int64_t rows, int64_t cols);
+double categorical_accuracy_sum(const float* pred, const float* y, const float* sw, int64_t rows,
+                                int64_t cols);
 // Mean over cols of (pred > threshold) == y, per row.
 double binary_accuracy_sum(const float* pred, const float* y, const float* sw, int64_t rows,
                            int64_t cols, float threshold);
@@ -150,8 +150,7 @@ double binary_accuracy_sum(const float* pred, const float* y, const float* sw, i
 // 1 / (1 - rate). The keep decision is a pure function of (seed, step, i)
 // -- a counter-based generator -- so backward recomputes it instead of storing
 // a mask, and the result does not depend on the thread count.
-void dropout_forward(const float* x, float* y, int64_t n, float rate, uint64_t seed,
-                     uint64_t step);
+void dropout_forward(const float* x, float* y, int64_t n, float rate, uint64_t seed, uint64_t step);
 void dropout_backward(const float* dy, float* dx, int64_t n, float rate, uint64_t seed,
                       uint64_t step);
 // Uniform [0, 1) from the same generator (exposed for tests).

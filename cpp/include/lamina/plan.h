@@ -92,8 +92,7 @@ class Plan {
   const float* gather_inputs(const BatchView& b);
   void gather_targets(const BatchView& b, const float** y, const float** sw);
   const float* forward(const float* x, int64_t rows, bool training);
-  double loss_and_grad(const float* y, const float* sw, int64_t rows, bool want_grad,
-                       bool* fused);
+  double loss_and_grad(const float* y, const float* sw, int64_t rows, bool want_grad, bool* fused);
   void accumulate_metrics(const float* y, const float* sw, int64_t rows, double loss_sum);
   void apply_optimizer();
 

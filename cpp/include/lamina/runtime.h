@@ -21,8 +21,7 @@ bool in_forked_child();
 // and depend only on n, grain and the thread count, so a kernel whose chunks
 // do not reduce across each other gives bit-identical results for any count.
 // grain: minimum items per chunk.
-void parallel_for(int64_t n, int64_t grain,
-                  const std::function<void(int64_t, int64_t)>& fn);
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
 // Sets flush-to-zero and denormals-are-zero for its scope and restores the
 // caller's MXCSR on exit (untrained nets produce denormals that slow SIMD

@@ -50,7 +50,8 @@ void Plan::add_op(std::unique_ptr<Op> op) {
 int64_t Plan::label_numel() const {
   const Shape& out = output_shape();
   const int64_t numel = shape_numel(out);
-  if (loss_ == LossKind::kSparseCategoricalCrossentropy) return numel / (out.empty() ? 1 : out.back());
+  if (loss_ == LossKind::kSparseCategoricalCrossentropy)
+    return numel / (out.empty() ? 1 : out.back());
   return numel;
 }
 

@@ -59,8 +59,8 @@ void activation_forward_t(Activation act, const T* x, T* y, int64_t rows, int64_
 }
 
 template <typename T>
-void activation_backward_t(Activation act, const T* y, const T* dy, T* dx,
-                         int64_t rows, int64_t cols) {
+void activation_backward_t(Activation act, const T* y, const T* dy, T* dx, int64_t rows,
+                           int64_t cols) {
   const int64_t n = rows * cols;
   switch (act) {
     case Activation::kLinear:
@@ -120,8 +120,8 @@ void column_sum_t(const T* dy, int64_t rows, int64_t cols, T* out, bool accumula
 
 }  // namespace
 
-#define LAMINA_ACTIVATION_OVERLOADS(T)                                                     \
-  void activation_forward(Activation act, const T* x, T* y, int64_t rows, int64_t cols) {  \
+#define LAMINA_ACTIVATION_OVERLOADS(T)                                                    \
+  void activation_forward(Activation act, const T* x, T* y, int64_t rows, int64_t cols) { \
     activation_forward_t(act, x, y, rows, cols);                                          \
   }                                                                                       \
   void activation_backward(Activation act, const T* y, const T* dy, T* dx, int64_t rows,  \

@@ -18,8 +18,7 @@ const KernelTable* table_ptr(Isa isa) {
   static const KernelTable scalar = make_scalar_kernels();
 #if defined(LAMINA_X86)
   static const KernelTable avx2 = cpu_supports(Isa::kAvx2) ? make_avx2_kernels() : scalar;
-  static const KernelTable avx512 =
-      cpu_supports(Isa::kAvx512) ? make_avx512_kernels() : scalar;
+  static const KernelTable avx512 = cpu_supports(Isa::kAvx512) ? make_avx512_kernels() : scalar;
   if (isa == Isa::kAvx512 && cpu_supports(isa)) return &avx512;
   if (isa == Isa::kAvx2 && cpu_supports(isa)) return &avx2;
 #endif

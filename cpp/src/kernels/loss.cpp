@@ -14,7 +14,9 @@ namespace lamina {
 namespace {
 
 template <typename T>
-T weight(const T* sw, int64_t r) { return sw != nullptr ? sw[r] : T(1); }
+T weight(const T* sw, int64_t r) {
+  return sw != nullptr ? sw[r] : T(1);
+}
 
 // log(sum_j exp(z_j)) and the row max, computed stably.
 template <typename T>
@@ -28,8 +30,9 @@ double log_sum_exp(const T* z, int64_t cols, T* mx_out) {
 }
 
 template <typename T>
-T clip(T p, T eps) { return std::min(std::max(p, eps), T(1) - eps); }
-
+T clip(T p, T eps) {
+  return std::min(std::max(p, eps), T(1) - eps);
+}
 
 template <typename T>
 void check_sparse_labels_t(const T* labels, int64_t rows, int64_t num_classes) {
@@ -46,16 +49,16 @@ void check_sparse_labels_t(const T* labels, int64_t rows, int64_t num_classes) {
     if (problem != nullptr) {
       std::ostringstream msg;
       msg << "Received a label value of " << v << " at position " << r << ", which " << problem
-          << ": labels for sparse categorical crossentropy must be integers in [0, "
-          << num_classes << ") for an output of " << num_classes << " classes.";
+          << ": labels for sparse categorical crossentropy must be integers in [0, " << num_classes
+          << ") for an output of " << num_classes << " classes.";
       throw ValueError(msg.str());
     }
   }
 }
 
 template <typename T>
-double sparse_softmax_xent_t(const T* logits, const T* labels, const T* sw,
-                           int64_t rows, int64_t cols, T* grad, T scale) {
+double sparse_softmax_xent_t(const T* logits, const T* labels, const T* sw, int64_t rows,
+                             int64_t cols, T* grad, T scale) {
   double total = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
     const T* z = logits + r * cols;
@@ -77,8 +80,8 @@ double sparse_softmax_xent_t(const T* logits, const T* labels, const T* sw,
 }
 
 template <typename T>
-double softmax_xent_t(const T* logits, const T* y, const T* sw, int64_t rows,
-                    int64_t cols, T* grad, T scale) {
+double softmax_xent_t(const T* logits, const T* y, const T* sw, int64_t rows, int64_t cols, T* grad,
+                      T scale) {
   double total = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
     const T* z = logits + r * cols;
@@ -104,8 +107,8 @@ double softmax_xent_t(const T* logits, const T* y, const T* sw, int64_t rows,
 }
 
 template <typename T>
-double sparse_xent_probs_t(const T* probs, const T* labels, const T* sw,
-                         int64_t rows, int64_t cols, T* grad, T scale, T eps) {
+double sparse_xent_probs_t(const T* probs, const T* labels, const T* sw, int64_t rows, int64_t cols,
+                           T* grad, T scale, T eps) {
   // Keras (TF) feeds log(clip(p)) to a softmax crossentropy, which normalises
   // the clipped probabilities: loss = -log(clip(p_l) / sum_j clip(p_j)).
   double total = 0.0;
@@ -131,8 +134,8 @@ double sparse_xent_probs_t(const T* probs, const T* labels, const T* sw,
 }
 
 template <typename T>
-double xent_probs_t(const T* probs, const T* y, const T* sw, int64_t rows,
-                  int64_t cols, T* grad, T scale, T eps) {
+double xent_probs_t(const T* probs, const T* y, const T* sw, int64_t rows, int64_t cols, T* grad,
+                    T scale, T eps) {
   // Keras (TF): q = p / sum(p), clipped to [eps, 1 - eps]; loss = -sum t log q.
   double total = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
@@ -166,8 +169,8 @@ double xent_probs_t(const T* probs, const T* y, const T* sw, int64_t rows,
 }
 
 template <typename T>
-double sigmoid_bxent_t(const T* logits, const T* y, const T* sw, int64_t rows,
-                     int64_t cols, T* grad, T scale) {
+double sigmoid_bxent_t(const T* logits, const T* y, const T* sw, int64_t rows, int64_t cols,
+                       T* grad, T scale) {
   double total = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
     const T* z = logits + r * cols;
@@ -192,8 +195,8 @@ double sigmoid_bxent_t(const T* logits, const T* y, const T* sw, int64_t rows,
 }
 
 template <typename T>
-double bxent_probs_t(const T* probs, const T* y, const T* sw, int64_t rows,
-                   int64_t cols, T* grad, T scale, T eps) {
+double bxent_probs_t(const T* probs, const T* y, const T* sw, int64_t rows, int64_t cols, T* grad,
+                     T scale, T eps) {
   // Keras (TF): p clipped to [eps, 1 - eps]; -(t log(p + eps) + (1 - t) log(1 - p + eps)).
   double total = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
@@ -221,8 +224,8 @@ double bxent_probs_t(const T* probs, const T* y, const T* sw, int64_t rows,
 }
 
 template <typename T>
-double mean_squared_error_t(const T* pred, const T* y, const T* sw, int64_t rows,
-                          int64_t cols, T* grad, T scale) {
+double mean_squared_error_t(const T* pred, const T* y, const T* sw, int64_t rows, int64_t cols,
+                            T* grad, T scale) {
   double total = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
     const T* p = pred + r * cols;
@@ -245,37 +248,37 @@ double mean_squared_error_t(const T* pred, const T* y, const T* sw, int64_t rows
 
 }  // namespace
 
-#define LAMINA_LOSS_OVERLOADS(T)                                                            \
-  void check_sparse_labels(const T* labels, int64_t rows, int64_t num_classes) {            \
-    check_sparse_labels_t(labels, rows, num_classes);                                       \
-  }                                                                                         \
-  double sparse_softmax_xent(const T* logits, const T* labels, const T* sw, int64_t rows,   \
-                             int64_t cols, T* grad, T scale) {                              \
-    return sparse_softmax_xent_t(logits, labels, sw, rows, cols, grad, scale);              \
-  }                                                                                         \
-  double softmax_xent(const T* logits, const T* y, const T* sw, int64_t rows, int64_t cols, \
-                      T* grad, T scale) {                                                   \
-    return softmax_xent_t(logits, y, sw, rows, cols, grad, scale);                          \
-  }                                                                                         \
-  double sparse_xent_probs(const T* probs, const T* labels, const T* sw, int64_t rows,      \
-                           int64_t cols, T* grad, T scale, T eps) {                         \
-    return sparse_xent_probs_t(probs, labels, sw, rows, cols, grad, scale, eps);            \
-  }                                                                                         \
-  double xent_probs(const T* probs, const T* y, const T* sw, int64_t rows, int64_t cols,    \
-                    T* grad, T scale, T eps) {                                              \
-    return xent_probs_t(probs, y, sw, rows, cols, grad, scale, eps);                        \
-  }                                                                                         \
-  double sigmoid_bxent(const T* logits, const T* y, const T* sw, int64_t rows, int64_t cols,\
-                       T* grad, T scale) {                                                  \
-    return sigmoid_bxent_t(logits, y, sw, rows, cols, grad, scale);                         \
-  }                                                                                         \
-  double bxent_probs(const T* probs, const T* y, const T* sw, int64_t rows, int64_t cols,   \
-                     T* grad, T scale, T eps) {                                             \
-    return bxent_probs_t(probs, y, sw, rows, cols, grad, scale, eps);                       \
-  }                                                                                         \
-  double mean_squared_error(const T* pred, const T* y, const T* sw, int64_t rows,           \
-                            int64_t cols, T* grad, T scale) {                               \
-    return mean_squared_error_t(pred, y, sw, rows, cols, grad, scale);                      \
+#define LAMINA_LOSS_OVERLOADS(T)                                                                   \
+  void check_sparse_labels(const T* labels, int64_t rows, int64_t num_classes) {                   \
+    check_sparse_labels_t(labels, rows, num_classes);                                              \
+  }                                                                                                \
+  double sparse_softmax_xent(const T* logits, const T* labels, const T* sw, int64_t rows,          \
+                             int64_t cols, T* grad, T scale) {                                     \
+    return sparse_softmax_xent_t(logits, labels, sw, rows, cols, grad, scale);                     \
+  }                                                                                                \
+  double softmax_xent(const T* logits, const T* y, const T* sw, int64_t rows, int64_t cols,        \
+                      T* grad, T scale) {                                                          \
+    return softmax_xent_t(logits, y, sw, rows, cols, grad, scale);                                 \
+  }                                                                                                \
+  double sparse_xent_probs(const T* probs, const T* labels, const T* sw, int64_t rows,             \
+                           int64_t cols, T* grad, T scale, T eps) {                                \
+    return sparse_xent_probs_t(probs, labels, sw, rows, cols, grad, scale, eps);                   \
+  }                                                                                                \
+  double xent_probs(const T* probs, const T* y, const T* sw, int64_t rows, int64_t cols, T* grad,  \
+                    T scale, T eps) {                                                              \
+    return xent_probs_t(probs, y, sw, rows, cols, grad, scale, eps);                               \
+  }                                                                                                \
+  double sigmoid_bxent(const T* logits, const T* y, const T* sw, int64_t rows, int64_t cols,       \
+                       T* grad, T scale) {                                                         \
+    return sigmoid_bxent_t(logits, y, sw, rows, cols, grad, scale);                                \
+  }                                                                                                \
+  double bxent_probs(const T* probs, const T* y, const T* sw, int64_t rows, int64_t cols, T* grad, \
+                     T scale, T eps) {                                                             \
+    return bxent_probs_t(probs, y, sw, rows, cols, grad, scale, eps);                              \
+  }                                                                                                \
+  double mean_squared_error(const T* pred, const T* y, const T* sw, int64_t rows, int64_t cols,    \
+                            T* grad, T scale) {                                                    \
+    return mean_squared_error_t(pred, y, sw, rows, cols, grad, scale);                             \
   }
 LAMINA_LOSS_OVERLOADS(float)
 LAMINA_LOSS_OVERLOADS(double)

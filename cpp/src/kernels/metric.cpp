@@ -27,8 +27,8 @@ double sparse_categorical_accuracy_sum(const float* pred, const float* labels, c
   return total;
 }
 
-double categorical_accuracy_sum(const float* pred, const float* y, const float* sw,
-                                int64_t rows, int64_t cols) {
+double categorical_accuracy_sum(const float* pred, const float* y, const float* sw, int64_t rows,
+                                int64_t cols) {
   double total = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
     const bool hit = argmax(pred + r * cols, cols) == argmax(y + r * cols, cols);

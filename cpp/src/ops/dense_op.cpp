@@ -34,8 +34,7 @@ class DenseOp final : public Op {
       throw ValueError("Input 0 of layer \"" + name_ +
                        "\" is incompatible with the layer: expected axis -1 of input shape "
                        "to have value " +
-                       std::to_string(in_) + ", but received input with shape " +
-                       shape_str(input));
+                       std::to_string(in_) + ", but received input with shape " + shape_str(input));
     }
     Shape out = input;
     out.back() = units_;
@@ -75,9 +74,7 @@ class DenseOp final : public Op {
   }
 
  private:
-  bool keeps_logits() const {
-    return act_ == Activation::kSoftmax || act_ == Activation::kSigmoid;
-  }
+  bool keeps_logits() const { return act_ == Activation::kSoftmax || act_ == Activation::kSigmoid; }
 
   int64_t in_, units_;
   Activation act_;

@@ -67,8 +67,8 @@ CpuInfo detect_once() {
     avx = (c >> 28) & 1;
   }
   uint64_t xcr0 = osxsave ? read_xcr0() : 0;
-  bool os_ymm = (xcr0 & 0x6) == 0x6;     // SSE + AVX state
-  bool os_zmm = (xcr0 & 0xE6) == 0xE6;   // + opmask, ZMM_Hi256, Hi16_ZMM
+  bool os_ymm = (xcr0 & 0x6) == 0x6;    // SSE + AVX state
+  bool os_zmm = (xcr0 & 0xE6) == 0xE6;  // + opmask, ZMM_Hi256, Hi16_ZMM
   bool avx2 = false, avx512 = false;
   if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
     avx2 = (b >> 5) & 1;

@@ -24,8 +24,8 @@ int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 // C[m, n] (+)= op(A)[m, k] * B[k, n]; B row-major with leading dim ldb.
 void gemm_direct(const KernelTable& kt, bool trans_a, int64_t m, int64_t n, int64_t k,
-                 const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
-                 int64_t ldc, bool accumulate) {
+                 const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+                 bool accumulate) {
   const int64_t mr = kt.gemm_mr, nr = kt.gemm_nr;
   const int64_t rs_a = trans_a ? 1 : lda;
   const int64_t cs_a = trans_a ? lda : 1;
@@ -51,8 +51,8 @@ void gemm_direct(const KernelTable& kt, bool trans_a, int64_t m, int64_t n, int6
           const float* bp = b + p0 * ldb + j;
           for (int64_t i = i0; i < i1; i += mr) {
             const int mrr = static_cast<int>(std::min(mr, i1 - i));
-            kt.gemm_ukernel(kc, a + i * rs_a + p0 * cs_a, rs_a, cs_a, bp, ldb, c + i * ldc + j,
-                            ldc, mrr, nrr, acc);
+            kt.gemm_ukernel(kc, a + i * rs_a + p0 * cs_a, rs_a, cs_a, bp, ldb, c + i * ldc + j, ldc,
+                            mrr, nrr, acc);
           }
         }
       }
@@ -74,9 +74,9 @@ void transpose_into(const float* src, int64_t rows, int64_t cols, int64_t lds, f
 
 }  // namespace
 
-void gemm_f32(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int64_t n,
-              int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
-              int64_t ldc, bool accumulate) {
+void gemm_f32(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+              const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+              bool accumulate) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate) {

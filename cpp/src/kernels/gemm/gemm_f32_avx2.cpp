@@ -19,8 +19,8 @@ __m256i lane_mask(int valid) {
 }
 
 template <int R>
-void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
-                 int64_t ldb, float* c, int64_t ldc, int nr, bool accumulate) {
+void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t ldb,
+                 float* c, int64_t ldc, int nr, bool accumulate) {
   __m256 c0[R], c1[R];
   for (int r = 0; r < R; ++r) {
     c0[r] = _mm256_setzero_ps();
@@ -65,12 +65,18 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
 void gemm_ukernel_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
                        int64_t ldb, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
   switch (mr) {
-    case 6: return rows_kernel<6>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 5: return rows_kernel<5>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 4: return rows_kernel<4>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 3: return rows_kernel<3>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 2: return rows_kernel<2>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    default: return rows_kernel<1>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 6:
+      return rows_kernel<6>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 5:
+      return rows_kernel<5>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 4:
+      return rows_kernel<4>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 3:
+      return rows_kernel<3>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 2:
+      return rows_kernel<2>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    default:
+      return rows_kernel<1>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
   }
 }
 

@@ -13,16 +13,17 @@ constexpr int kMr = 8;
 constexpr int kNr = 32;
 
 template <int R>
-void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
-                 int64_t ldb, float* c, int64_t ldc, int nr, bool accumulate) {
+void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t ldb,
+                 float* c, int64_t ldc, int nr, bool accumulate) {
   __m512 c0[R], c1[R];
   for (int r = 0; r < R; ++r) {
     c0[r] = _mm512_setzero_ps();
     c1[r] = _mm512_setzero_ps();
   }
   const __mmask16 m0 = nr >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << nr) - 1);
-  const __mmask16 m1 =
-      nr >= 32 ? 0xFFFF : nr > 16 ? static_cast<__mmask16>((1u << (nr - 16)) - 1) : 0;
+  const __mmask16 m1 = nr >= 32  ? 0xFFFF
+                       : nr > 16 ? static_cast<__mmask16>((1u << (nr - 16)) - 1)
+                                 : 0;
   if (nr == kNr && cs_a == 1) {
     for (int64_t p = 0; p < k; ++p) {
       __m512 b0 = _mm512_loadu_ps(b + p * ldb);
@@ -70,14 +71,22 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
 void gemm_ukernel_avx512(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
                          int64_t ldb, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
   switch (mr) {
-    case 8: return rows_kernel<8>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 7: return rows_kernel<7>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 6: return rows_kernel<6>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 5: return rows_kernel<5>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 4: return rows_kernel<4>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 3: return rows_kernel<3>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 2: return rows_kernel<2>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    default: return rows_kernel<1>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 8:
+      return rows_kernel<8>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 7:
+      return rows_kernel<7>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 6:
+      return rows_kernel<6>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 5:
+      return rows_kernel<5>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 4:
+      return rows_kernel<4>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 3:
+      return rows_kernel<3>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 2:
+      return rows_kernel<2>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    default:
+      return rows_kernel<1>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
   }
 }
 
