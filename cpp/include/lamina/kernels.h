@@ -6,6 +6,7 @@
 // capped by LAMINA_ISA=scalar|avx2|avx512.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "lamina/cpu.h"
@@ -65,6 +66,10 @@ inline void gemm_f32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k
                      bool accumulate) {
   gemm_f32(active_kernels(), trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
+// GEMM keeps per-calling-thread scratch for transposed operands (at most
+// max(m, n) * k and m * n floats). Reserving it up front lets a caller that
+// knows its largest shapes run steps with no allocation at all.
+void gemm_reserve_scratch(size_t floats);
 // Float64 scalar reference with the same contract, for tests.
 void gemm_f64_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* a,
                   int64_t lda, const double* b, int64_t ldb, double* c, int64_t ldc,

@@ -103,6 +103,9 @@ void Plan::reserve(int64_t rows) {
     if (!ops_[i]->is_view()) acts_[i].reserve(static_cast<size_t>(rows * numel));
     ops_[i]->reserve(rows);
   }
+  int64_t largest_param = 0;
+  for (const Param* p : param_list_) largest_param = std::max(largest_param, p->size);
+  gemm_reserve_scratch(static_cast<size_t>(std::max(rows * widest, largest_param)));
   grads_.resize(2);
   for (Buffer& g : grads_) g.reserve(static_cast<size_t>(rows * widest));
   const int64_t out_numel = shape_numel(output_shape());

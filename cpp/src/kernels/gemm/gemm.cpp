@@ -74,6 +74,11 @@ void transpose_into(const float* src, int64_t rows, int64_t cols, int64_t lds, f
 
 }  // namespace
 
+void gemm_reserve_scratch(size_t floats) {
+  t_pack.reserve(floats);
+  t_transposed.reserve(floats);
+}
+
 void gemm_f32(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
               const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
               bool accumulate) {
