@@ -13,6 +13,7 @@ import re
 
 import numpy as np
 import pytest
+
 from lamina import callbacks
 from lamina.callbacks import Callback, CallbackList, History, ProgbarLogger
 from lamina.callbacks import callback_list as callback_list_module

@@ -22,7 +22,8 @@ def _mlp(seed=0, dropout=0.1):
     layers = [keras.Input(shape=(40,)), keras.layers.Dense(96, activation="relu")]
     if dropout:
         layers.append(keras.layers.Dropout(dropout))
-    layers += [keras.layers.Dense(64, activation="tanh"), keras.layers.Dense(5, activation="softmax")]
+    layers += [keras.layers.Dense(64, activation="tanh"),
+               keras.layers.Dense(5, activation="softmax")]
     model = keras.Sequential(layers)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model

@@ -17,6 +17,7 @@ import types
 
 import numpy as np
 import pytest
+
 from lamina.utils import progbar as progbar_module
 from lamina.utils.progbar import Progbar
 

@@ -55,8 +55,9 @@ def get(identifier: Any) -> Callable[[Any], np.ndarray]:
                 f"lamina supports: {sorted(_BY_NAME)}"
             )
         return fn
-    if callable(identifier) and _BY_NAME.get(getattr(identifier, "__name__", "")) is identifier:
-        return identifier
+    known = _BY_NAME.get(getattr(identifier, "__name__", ""))
+    if known is not None and known is identifier:
+        return known
     raise ValueError(
         f"Could not interpret activation function identifier: {identifier!r}. lamina runs "
         f"its native activations only; pass one of {sorted(_BY_NAME)} by name."

@@ -18,7 +18,7 @@ from lamina.utils import naming
 
 Shape = Tuple[Optional[int], ...]
 
-_DTYPE_POLICY = {
+_DTYPE_POLICY: Dict[str, Any] = {
     "module": "keras",
     "class_name": "DTypePolicy",
     "config": {"name": "float32"},

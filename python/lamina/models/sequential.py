@@ -52,8 +52,8 @@ class Sequential(Trainer):
         if isinstance(layer, InputLayer):
             if self._input_layer is not None or self._layers:
                 raise ValueError(
-                    "Sequential model '{}' already has an input or layers: an InputLayer "
-                    "can only be the first layer.".format(self.name)
+                    f"Sequential model '{self.name}' already has an input or layers: an InputLayer "
+                    "can only be the first layer."
                 )
             self._input_layer = layer
             self._invalidate()

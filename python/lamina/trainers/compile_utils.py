@@ -11,7 +11,7 @@ import numpy as np
 from lamina import losses as losses_module
 from lamina import metrics as metrics_module
 
-OutputShape = Tuple[Optional[int], ...]
+OutputShape = Tuple[Any, ...]
 
 
 class NativeMetric(NamedTuple):
@@ -57,8 +57,8 @@ class CompiledMetrics:
                         tuple(y_shape), tuple(output_shape), name=entry
                     )
                 else:
-                    metric = entry
-                kind, threshold = metric.native
+                    metric = entry  # type: ignore[assignment]
+                kind, threshold = metric.native  # type: ignore[attr-defined]
                 out.append(NativeMetric(metric.name, kind, threshold))
             self._resolved = out
         return self._resolved

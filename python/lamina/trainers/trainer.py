@@ -42,8 +42,29 @@ class Tensor(np.ndarray):
 
 
 class Trainer:
-    """Mixed into Sequential. Expects `layers`, `_ensure_built(x_shape)`,
-    `_check_input(x)`, `_native_weights()` and `name` from the model."""
+    """Mixed into Sequential, which provides the members declared here."""
+
+    name: str
+
+    @property
+    def layers(self) -> List[Any]:
+        raise NotImplementedError
+
+    @property
+    def output_shape(self) -> Any:
+        raise NotImplementedError
+
+    def _ensure_built(self, x_shape: Any) -> None:
+        raise NotImplementedError
+
+    def _check_input(self, x: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _input_per_sample(self) -> Any:
+        raise NotImplementedError
+
+    def _native_weights(self) -> Any:
+        raise NotImplementedError
 
     def _init_trainer(self) -> None:
         self.compiled = False
@@ -267,7 +288,7 @@ class Trainer:
             callbacks.on_epoch_begin(epoch)
             for step, batch in iterator.enumerate_epoch():
                 callbacks.on_train_batch_begin(step)
-                plan.train_step(batch.x, batch.y, batch.sample_weight, batch.index)
+                plan.train_step(batch.x, batch.y, batch.sample_weight, batch.row_index)
                 callbacks.on_train_batch_end(step, self._logs(plan))
                 if self.stop_training:
                     break
@@ -317,7 +338,7 @@ class Trainer:
         logs: Dict[str, float] = {}
         for step, batch in iterator.enumerate_epoch():
             callbacks.on_test_batch_begin(step)
-            plan.test_step(batch.x, batch.y, batch.sample_weight, batch.index)
+            plan.test_step(batch.x, batch.y, batch.sample_weight, batch.row_index)
             logs = self._logs(plan)
             callbacks.on_test_batch_end(step, logs)
         logs = self._logs(plan)
@@ -389,7 +410,7 @@ class Trainer:
             # overhead is a known pain for small inputs).
             start = 0
             for _, batch in iterator.enumerate_epoch():
-                plan.predict(batch.x, out[start : start + batch.size], batch.index)
+                plan.predict(batch.x, out[start : start + batch.size], batch.row_index)
                 start += batch.size
             return out
         if not isinstance(callbacks, CallbackList):
@@ -406,7 +427,7 @@ class Trainer:
         for step, batch in iterator.enumerate_epoch():
             callbacks.on_predict_batch_begin(step)
             chunk = out[start : start + batch.size]
-            plan.predict(batch.x, chunk, batch.index)
+            plan.predict(batch.x, chunk, batch.row_index)
             start += batch.size
             callbacks.on_predict_batch_end(step, {"outputs": chunk})
         callbacks.on_predict_end()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, Optional
-
-import numpy as np
 
 from lamina.layers.layer import Layer, Shape
 
@@ -27,12 +26,14 @@ class Flatten(Layer):
                 f"'channels_last'}}. Received: data_format={data_format}"
             )
         if data_format == "channels_first":
-            raise ValueError("Flatten(data_format='channels_first') is not supported by lamina yet.")
+            raise ValueError(
+                "Flatten(data_format='channels_first') is not supported by lamina yet."
+            )
         self.data_format = data_format or "channels_last"
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         rest = input_shape[1:]
-        size = None if any(d is None for d in rest) else int(np.prod(rest, dtype=np.int64))
+        size = None if any(d is None for d in rest) else math.prod(int(d or 0) for d in rest)
         return (input_shape[0], size)
 
     def _add_to_plan(self, plan: Any) -> None:

@@ -16,12 +16,12 @@ from lamina.utils import rng_utils
 
 
 class Batch(NamedTuple):
-    """One batch. With `index` set, sample i is row `index[i]` of x/y/sample_weight."""
+    """One batch. With `row_index` set, sample i is row `row_index[i]` of x/y/sample_weight."""
 
     x: np.ndarray
     y: Optional[np.ndarray]
     sample_weight: Optional[np.ndarray]
-    index: Optional[np.ndarray]
+    row_index: Optional[np.ndarray]
     size: int
 
 
@@ -134,7 +134,9 @@ class ArrayDataAdapter:
         self.batch_size = check_batch_size(batch_size)
         if isinstance(shuffle, str):
             if shuffle.lower() != "batch":
-                raise ValueError(f"`shuffle` must be a bool or 'batch'. Received: shuffle={shuffle}")
+                raise ValueError(
+                    f"`shuffle` must be a bool or 'batch'. Received: shuffle={shuffle}"
+                )
             shuffle = "batch"
         self.shuffle = shuffle
         self.num_samples = int(self.x.shape[0])
