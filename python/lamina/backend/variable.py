@@ -18,7 +18,8 @@ class Variable:
         self, value: Any, name: str, trainable: bool = True, path: str = "",
         dtype: str = "float32",
     ) -> None:
-        self._value = np.ascontiguousarray(np.array(value, dtype=dtype, copy=True))
+        # order="C" keeps a scalar 0-d (ascontiguousarray would make it 1-d).
+        self._value = np.array(value, dtype=dtype, copy=True, order="C")
         self.name = name
         self.path = path or name
         self.trainable = trainable

@@ -19,6 +19,7 @@ from lamina.trainers.data_adapters.array_data_adapter import (
     ArrayDataAdapter,
     Batch,
     check_batch_size,
+    check_cardinality,
     to_float32,
     train_validation_split,
 )
@@ -198,9 +199,9 @@ class Trainer:
         self._ensure_built(x_arr.shape)
         if y is None:
             raise ValueError("Missing target data: pass `y` (the labels) as well as `x`.")
-        y_arr = compile_utils.prepare_targets(
-            to_float32(y, "y"), self._loss_obj, self.output_shape, self.name
-        )
+        y_raw = to_float32(y, "y")
+        check_cardinality(x_arr, y_raw, None)
+        y_arr = compile_utils.prepare_targets(y_raw, self._loss_obj, self.output_shape, self.name)
         return x_arr, y_arr
 
     # -- fit ----------------------------------------------------------------
@@ -378,7 +379,7 @@ class Trainer:
             )
         logs = self._run_test(plan, adapter, callbacks, steps, verbose)
         if return_dict:
-            return logs
+            return dict(sorted(logs.items()))  # Keras 3 sorts log keys
         return compile_utils.flatten_in_order(logs, self.metrics_names)
 
     # -- predict --------------------------------------------------------------
@@ -449,12 +450,7 @@ class Trainer:
         sw = None
         if sample_weight is not None:
             sw = np.ascontiguousarray(np.asarray(sample_weight, np.float32).reshape(-1))
-            if sw.shape[0] != x_arr.shape[0]:
-                raise ValueError(
-                    "Data cardinality is ambiguous. Make sure all arrays contain the same "
-                    f"number of samples. 'x' sizes: {x_arr.shape[0]} 'sample_weight' sizes: "
-                    f"{sw.shape[0]}"
-                )
+        check_cardinality(x_arr, y_arr, sw)
         return Batch(x_arr, y_arr, sw, None, int(x_arr.shape[0]))
 
     def train_on_batch(
@@ -477,7 +473,7 @@ class Trainer:
         plan.train_step(batch.x, batch.y, batch.sample_weight, None)
         logs = self._logs(plan)
         if return_dict:
-            return logs
+            return dict(sorted(logs.items()))  # Keras 3 sorts log keys
         return compile_utils.flatten_in_order(logs, self.metrics_names)
 
     def test_on_batch(
@@ -491,7 +487,7 @@ class Trainer:
         plan.test_step(batch.x, batch.y, batch.sample_weight, None)
         logs = self._logs(plan)
         if return_dict:
-            return logs
+            return dict(sorted(logs.items()))  # Keras 3 sorts log keys
         return compile_utils.flatten_in_order(logs, self.metrics_names)
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
