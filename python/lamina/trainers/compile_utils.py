@@ -48,6 +48,11 @@ class CompiledMetrics:
     def resolved(self) -> bool:
         return self._resolved is not None
 
+    @property
+    def native(self) -> List[NativeMetric]:
+        """The resolved metrics (empty until `resolve` has seen the data)."""
+        return self._resolved or []
+
     def resolve(self, y_shape: Tuple[int, ...], output_shape: OutputShape) -> List[NativeMetric]:
         if self._resolved is None:
             out: List[NativeMetric] = []

@@ -170,9 +170,8 @@ class Trainer:
             if self.compiled and self._loss_obj is not None:
                 kind, from_logits = self._loss_obj.native
                 plan.set_loss(kind, from_logits)
-                if metrics is not None and metrics.resolved:
-                    for m in metrics.resolve((), ()):
-                        plan.add_metric(m.kind, m.threshold, False)
+                for m in metrics.native if metrics is not None else []:
+                    plan.add_metric(m.kind, m.threshold, False)
                 weights, flags = self._native_weights()
                 self.optimizer._attach(plan, flags, weights)
             self._plan, self._plan_key = plan, key
@@ -182,10 +181,9 @@ class Trainer:
         acc = plan.accumulators()
         logs = {"loss": acc[0] / acc[1] if acc[1] else 0.0}
         metrics = self._compiled_metrics
-        if metrics is not None and metrics.resolved:
-            for i, m in enumerate(metrics.resolve((), ())):
-                total, count = acc[2 + 2 * i], acc[3 + 2 * i]
-                logs[m.name] = total / count if count else 0.0
+        for i, m in enumerate(metrics.native if metrics is not None else []):
+            total, count = acc[2 + 2 * i], acc[3 + 2 * i]
+            logs[m.name] = total / count if count else 0.0
         return logs
 
     def reset_metrics(self) -> None:
