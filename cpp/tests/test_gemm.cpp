@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -67,6 +69,10 @@ std::vector<double> to_double(const GuardedFloats& f, bool absolute) {
 // Runs one case through gemm_f32 with table `kt` and checks every element of C
 // against gemm_f64_ref within the classic k-term summation bound.
 ::testing::AssertionResult check_gemm(const KernelTable& kt, const GemmCase& c, std::mt19937& rng) {
+  // A crash (guard page hit) ends the process before any assertion can name
+  // the case; LAMINA_TEST_VERBOSE=1 prints each one first.
+  static const bool verbose = std::getenv("LAMINA_TEST_VERBOSE") != nullptr;
+  if (verbose) std::fprintf(stderr, "gemm case: %s\n", describe(c).c_str());
   const int64_t a_rows = c.trans_a ? c.k : c.m, a_cols = c.trans_a ? c.m : c.k;
   const int64_t b_rows = c.trans_b ? c.n : c.k, b_cols = c.trans_b ? c.k : c.n;
   const int64_t lda = a_cols + c.pad_a, ldb = b_cols + c.pad_b, ldc = c.n + c.pad_c;
@@ -277,7 +283,9 @@ TEST_P(GemmTest, MicroKernelEveryTileSize) {
             for (int j = 0; j < nr; ++j) b[static_cast<size_t>(p * ldb + j)] = dist(rng);
           }
           for (int i = 0; i < mr; ++i) {
-            for (int j = 0; j < nr; ++j) c[static_cast<size_t>(i * ldc + j)] = acc ? dist(rng) : kNaN;
+            for (int j = 0; j < nr; ++j) {
+              c[static_cast<size_t>(i * ldc + j)] = acc ? dist(rng) : kNaN;
+            }
           }
           std::vector<float> c0 = c.to_vector();
           t.gemm_ukernel(k, a.data(), rs_a, cs_a, b.data(), ldb, c.data(), ldc, mr, nr, acc);
@@ -291,8 +299,9 @@ TEST_P(GemmTest, MicroKernelEveryTileSize) {
               }
               double want = acc ? c0[idx] : 0.0, bound = acc ? std::fabs(c0[idx]) : 0.0;
               for (int64_t p = 0; p < k; ++p) {
-                const double prod = static_cast<double>(a[static_cast<size_t>(i * rs_a + p * cs_a)]) *
-                                    b[static_cast<size_t>(p * ldb + j)];
+                const double prod =
+                    static_cast<double>(a[static_cast<size_t>(i * rs_a + p * cs_a)]) *
+                    b[static_cast<size_t>(p * ldb + j)];
                 want += prod;
                 bound += std::fabs(prod);
               }
@@ -310,6 +319,26 @@ TEST_P(GemmTest, MicroKernelEveryTileSize) {
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, GemmTest,
                          ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512), isa_param_name);
+
+// The helper itself: touching one element past the end (or before the start
+// with Place::kStart) must kill the process, or the sweeps above prove nothing.
+TEST(GuardedBufferDeathTest, AccessOutsideTheArrayFaults) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  for (size_t n : {size_t{1}, size_t{5}, size_t{1024}, size_t{1031}}) {
+    GuardedFloats end(n);
+    GuardedFloats start(n, Place::kStart);
+    end[0] = end[n - 1] = 1.0f;  // the whole array is usable
+    start[0] = start[n - 1] = 1.0f;
+    volatile float* past_end = end.data() + n;
+    volatile float* before_start = start.data() - 1;
+    EXPECT_DEATH(*past_end = 1.0f, "") << "n=" << n;
+    EXPECT_DEATH(*before_start = 1.0f, "") << "n=" << n;
+    if (lamina_test::guard_reads_fault()) {
+      EXPECT_DEATH(std::printf("%f", static_cast<double>(*past_end)), "") << "n=" << n;
+      EXPECT_DEATH(std::printf("%f", static_cast<double>(*before_start)), "") << "n=" << n;
+    }
+  }
+}
 
 // The f64 reference itself, on a case small enough to write out by hand.
 TEST(GemmReference, HandWorkedExample) {
