@@ -41,9 +41,6 @@ trap on_exit EXIT
 # The test binary picks its ISA from the CPU; a cap left in the caller's
 # environment would silently narrow what the native stages exercise.
 unset LAMINA_ISA LAMINA_NUM_THREADS
-# Two test processes with two OpenMP threads each share two cores in ctest -j2;
-# spinning workers would then burn the time slices the other process needs.
-export OMP_WAIT_POLICY=PASSIVE
 
 # ---------------------------------------------------------------------------
 stage_begin format "clang-format --dry-run --Werror on cpp/**/*.{cpp,h,inc}"
@@ -96,6 +93,14 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$JOBS"
 ctest --preset asan -j "$JOBS"
+stage_end
+
+# ---------------------------------------------------------------------------
+stage_begin tsan "ThreadSanitizer on the thread pool, the engine and threaded kernels"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$JOBS"
+TSAN_OPTIONS=halt_on_error=1 build/tsan/cpp/tests/lamina_tests --gtest_brief=1 \
+  --gtest_filter='ParallelFor*:Plan*:*ThreadCount*:*Dropout*'
 stage_end
 
 STAGE_NAME=""

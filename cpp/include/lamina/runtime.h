@@ -1,8 +1,9 @@
 // Threads, floating-point environment and workspace buffers.
 //
-// One parallel_for owns OpenMP: kernels take index ranges and never spawn
-// threads themselves. In a forked child (data workers are forked on Linux, and
-// libgomp is not fork-safe) parallel_for runs inline and never touches OpenMP.
+// One parallel_for owns the threads (lamina's own pool; see threads.cpp for
+// why not OpenMP): kernels take index ranges and never spawn threads
+// themselves. In a forked child (data workers are forked on Linux) the
+// parent's workers do not exist, so parallel_for runs inline there.
 #pragma once
 
 #include <cstddef>
@@ -17,9 +18,11 @@ int num_threads();
 void set_num_threads(int n);  // n >= 1
 bool in_forked_child();
 
-// Calls fn(begin, end) on disjoint chunks covering [0, n). Chunks are static
-// and depend only on n, grain and the thread count, so a kernel whose chunks
-// do not reduce across each other gives bit-identical results for any count.
+// Calls fn(begin, end) on disjoint chunks covering [0, n) and returns when all
+// are done. Chunks depend only on n, grain and the thread count (never on
+// which thread runs them), so a kernel whose chunks do not reduce across each
+// other gives bit-identical results for any count. The caller runs chunks
+// too, and takes over any a busy or descheduled worker has not started.
 // grain: minimum items per chunk.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 

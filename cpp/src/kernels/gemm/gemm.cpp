@@ -16,6 +16,7 @@ namespace {
 constexpr int64_t kKc = 256;      // depth of one pass: B panel kc x nr stays in L1
 constexpr int64_t kMcTiles = 12;  // row tiles per task
 constexpr int64_t kMaxNc = 512;   // columns per task: kc x nc of B stays in L2
+constexpr int64_t kMinParallelMacs = 65536;
 
 thread_local Buffer t_pack;
 thread_local Buffer t_transposed;
@@ -38,8 +39,11 @@ void gemm_direct(const KernelTable& kt, bool trans_a, int64_t m, int64_t n, int6
   const int64_t n_blocks = (n + nc - 1) / nc;
   const int64_t m_blocks = (m + mc - 1) / mc;
   // Tasks are column-block major, so a static split hands each thread whole
-  // column blocks when there are few of them.
-  parallel_for(n_blocks * m_blocks, 1, [&](int64_t t0, int64_t t1) {
+  // column blocks when there are few of them. Below ~64K multiply-adds waking
+  // a second thread costs more than the work itself.
+  const int64_t tasks = n_blocks * m_blocks;
+  const int64_t grain = m * n * k < kMinParallelMacs ? tasks : 1;
+  parallel_for(tasks, grain, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t j0 = (t / m_blocks) * nc, i0 = (t % m_blocks) * mc;
       const int64_t j1 = std::min(n, j0 + nc), i1 = std::min(m, i0 + mc);
