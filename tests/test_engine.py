@@ -166,9 +166,9 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_a_forked_child_computes_without_entering_openmp():
-    # libgomp hangs in a forked child that enters a parallel region after the
-    # parent ran one with two threads; the core must run inline there.
+def test_a_forked_child_computes_single_threaded():
+    # The parent's worker threads do not exist in a forked child (the libgomp
+    # of OpenMP builds hangs there); the core must run inline instead.
     result = subprocess.run([sys.executable, "-c", FORK_SCRIPT], timeout=120)
     assert result.returncode == 0
 
