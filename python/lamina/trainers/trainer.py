@@ -158,6 +158,7 @@ class Trainer:
             self._compile_version,
             tuple(id(layer) for layer in self.layers),
             tuple(layer.trainable for layer in self.layers),
+            getattr(self, "trainable", True),
         )
         if self._plan is not None and self._plan_key == key:
             return self._plan
