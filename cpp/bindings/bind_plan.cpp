@@ -133,72 +133,36 @@ void register_plan(py::module_& m) {
           [](PyPlan& p, const std::string& name) { p.plan->add_op(lamina::make_flatten_op(name)); })
       .def_property_readonly("output_shape", [](PyPlan& p) { return p.plan->output_shape(); })
       .def_property_readonly("label_numel", [](PyPlan& p) { return p.plan->label_numel(); })
-      .def("set_loss",
-           [](PyPlan& p, const std::string& kind, bool from_logits) {
-             lamina::LossKind k;
-             if (kind == "sparse_categorical_crossentropy") {
-               k = lamina::LossKind::kSparseCategoricalCrossentropy;
-             } else if (kind == "categorical_crossentropy") {
-               k = lamina::LossKind::kCategoricalCrossentropy;
-             } else if (kind == "binary_crossentropy") {
-               k = lamina::LossKind::kBinaryCrossentropy;
-             } else if (kind == "mean_squared_error") {
-               k = lamina::LossKind::kMeanSquaredError;
-             } else {
-               throw ValueError("The native core has no loss '" + kind + "'.");
-             }
-             p.plan->set_loss(k, from_logits);
-           })
-      .def("add_metric",
-           [](PyPlan& p, const std::string& kind, float threshold, bool weighted) {
-             lamina::MetricKind k;
-             if (kind == "sparse_categorical_accuracy") {
-               k = lamina::MetricKind::kSparseCategoricalAccuracy;
-             } else if (kind == "categorical_accuracy") {
-               k = lamina::MetricKind::kCategoricalAccuracy;
-             } else if (kind == "binary_accuracy") {
-               k = lamina::MetricKind::kBinaryAccuracy;
-             } else {
-               throw ValueError("The native core has no metric '" + kind + "'.");
-             }
-             p.plan->add_metric(k, threshold, weighted);
-           })
+      .def("set_loss", [](PyPlan& p, const std::string& name,
+                          const lamina::Params& params) { p.plan->set_loss(name, params); })
+      .def("add_metric", [](PyPlan& p, const std::string& name,
+                            const lamina::Params& params) { p.plan->add_metric(name, params); })
       .def("set_optimizer",
-           [](PyPlan& p, const std::string& kind, const py::array& hyper,
-              const py::array& iterations, const std::vector<std::vector<py::array>>& slots) {
-             lamina::OptimizerKind k;
-             size_t n_hyper = 0;
-             if (kind == "sgd") {
-               k = lamina::OptimizerKind::kSgd;
-               n_hyper = 3;
-             } else if (kind == "adam") {
-               k = lamina::OptimizerKind::kAdam;
-               n_hyper = 4;
-             } else {
-               throw ValueError("The native core has no optimizer '" + kind + "'.");
-             }
+           [](PyPlan& p, const std::string& name, const lamina::Params& params,
+              const py::array& hyper, const py::array& iterations,
+              const std::vector<std::vector<py::array>>& slots) {
              float* h = exact_array<float>(hyper, "Optimizer hyper-parameters", false);
-             if (static_cast<size_t>(hyper.size()) < n_hyper) {
-               throw ValueError("Too few optimizer hyper-parameters.");
-             }
              int64_t* it = exact_array<int64_t>(iterations, "iterations", true);
-             std::vector<lamina::Param*> params = p.plan->params();
+             std::vector<lamina::Param*> params_list = p.plan->params();
              std::vector<std::vector<float*>> ptrs;
              for (size_t i = 0; i < slots.size(); ++i) {
                std::vector<float*> row;
                for (const py::array& s : slots[i]) {
                  float* d = exact_array<float>(s, "Optimizer state", true);
-                 if (i < params.size() && s.size() != params[i]->size) {
+                 if (i < params_list.size() && s.size() != params_list[i]->size) {
                    throw ValueError("Optimizer state does not match the weight's size.");
                  }
                  row.push_back(d);
-                 p.keepalive.push_back(s);
                }
                ptrs.push_back(std::move(row));
              }
+             p.plan->set_optimizer(name, params, h, hyper.size(), it, std::move(ptrs));
+             // Kept alive only once the plan accepted them.
+             for (const auto& row : slots) {
+               for (const py::array& s : row) p.keepalive.push_back(s);
+             }
              p.keepalive.push_back(hyper);
              p.keepalive.push_back(iterations);
-             p.plan->set_optimizer(k, h, it, std::move(ptrs));
            })
       .def(
           "train_step",

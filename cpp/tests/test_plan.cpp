@@ -76,8 +76,8 @@ std::unique_ptr<Model> make_model(uint32_t seed, float learning_rate, float drop
   plan.add_op(lamina::make_dropout_op("dropout", dropout_rate, 1337));
   plan.add_op(
       lamina::make_dense_op("dense_1", kHidden, kClasses, lamina::Activation::kSoftmax, true));
-  plan.set_loss(lamina::LossKind::kSparseCategoricalCrossentropy, false);
-  plan.add_metric(lamina::MetricKind::kSparseCategoricalAccuracy, 0.5f, false);
+  plan.set_loss("sparse_categorical_crossentropy", {});
+  plan.add_metric("sparse_categorical_accuracy", {});
 
   // Glorot-uniform kernels, zero biases.
   std::mt19937 rng(seed);
@@ -99,8 +99,7 @@ std::unique_ptr<Model> make_model(uint32_t seed, float learning_rate, float drop
     params[i]->value = model->weights[i].data();
     slots.push_back({model->m[i].data(), model->v[i].data()});
   }
-  plan.set_optimizer(lamina::OptimizerKind::kAdam, model->hyper, &model->iterations,
-                     std::move(slots));
+  plan.set_optimizer("adam", {}, model->hyper, 4, &model->iterations, std::move(slots));
   return model;
 }
 
@@ -370,18 +369,18 @@ TEST(Plan, TrainingNeedsLossAndOptimizer) {
   const Dataset d = make_dataset(4, 13);
   EXPECT_THROW(plan.train_step(slice(d, 0, 4)), lamina::ValueError);
   EXPECT_THROW(plan.test_step(slice(d, 0, 4)), lamina::ValueError);
-  plan.set_loss(lamina::LossKind::kSparseCategoricalCrossentropy, false);
+  plan.set_loss("sparse_categorical_crossentropy", {});
   EXPECT_THROW(plan.train_step(slice(d, 0, 4)), lamina::ValueError);
   EXPECT_NO_THROW(plan.test_step(slice(d, 0, 4)));
   // Adam needs two slots per weight.
   float hyper[4] = {0.01f, 0.9f, 0.999f, 1e-7f};
   int64_t iterations = 0;
   std::vector<float> m(w.size());
-  EXPECT_THROW(plan.set_optimizer(lamina::OptimizerKind::kAdam, hyper, &iterations,
-                                  {{m.data()}, {m.data()}}),
+  EXPECT_THROW(plan.set_optimizer("adam", {}, hyper, 4, &iterations, {{m.data()}, {m.data()}}),
                lamina::ValueError);
-  EXPECT_THROW(plan.set_optimizer(lamina::OptimizerKind::kAdam, hyper, &iterations, {}),
-               lamina::ValueError);
+  EXPECT_THROW(plan.set_optimizer("adam", {}, hyper, 4, &iterations, {}), lamina::ValueError);
+  EXPECT_THROW(plan.set_optimizer("adam", {}, hyper, 3, &iterations, {}), lamina::ValueError);
+  EXPECT_THROW(plan.set_optimizer("nope", {}, hyper, 4, &iterations, {}), lamina::ValueError);
 }
 
 }  // namespace

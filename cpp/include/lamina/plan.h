@@ -11,25 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "lamina/engine/loss.h"
+#include "lamina/engine/metric.h"
+#include "lamina/engine/optimizer.h"
 #include "lamina/ops.h"
+#include "lamina/params.h"
 
 namespace lamina {
-
-enum class LossKind {
-  kNone = 0,
-  kSparseCategoricalCrossentropy,
-  kCategoricalCrossentropy,
-  kBinaryCrossentropy,
-  kMeanSquaredError,
-};
-
-enum class MetricKind {
-  kSparseCategoricalAccuracy = 0,
-  kCategoricalAccuracy,
-  kBinaryAccuracy,
-};
-
-enum class OptimizerKind { kNone = 0, kSgd, kAdam };
 
 // One batch as the engine reads it. Rows of x are `x_row` floats apart; when
 // `index` is non-null, sample i is row index[i] of x/y/sw (the caller's whole
@@ -53,19 +41,22 @@ class Plan {
   int64_t num_ops() const { return static_cast<int64_t>(ops_.size()); }
   Op& op(int64_t i) { return *ops_.at(static_cast<size_t>(i)); }
 
-  // Loss over the last axis of the output. Per sample, y has
-  // output_numel / output_last floats for sparse labels, else output_numel.
-  void set_loss(LossKind kind, bool from_logits);
-  LossKind loss_kind() const { return loss_; }
+  // The loss, by Keras name (losses.cpp), over the last axis of the output.
+  // Per sample, y has (output_numel / output_last) * label_cols values.
+  void set_loss(const std::string& name, const Params& params);
+  bool has_loss() const { return loss_ != nullptr; }
   int64_t label_numel() const;
-  void add_metric(MetricKind kind, float threshold, bool weighted);
+  // A metric by name (metrics.cpp). params["weighted"] != 0 gives it the
+  // sample weights. Its state follows the previous metrics' in accumulators().
+  void add_metric(const std::string& name, const Params& params);
   int64_t num_metrics() const { return static_cast<int64_t>(metrics_.size()); }
 
-  // hyper: SGD {lr, momentum, nesterov}, Adam {lr, beta_1, beta_2, epsilon};
-  // read at each step so the learning rate can be changed between steps.
-  // slots: per trainable param (in params() order), 1 (SGD momentum) or 2
-  // (Adam m, v) arrays of the param's size. All views; caller owns them.
-  void set_optimizer(OptimizerKind kind, const float* hyper, int64_t* iterations,
+  // The optimizer by name (optimizers.cpp). hyper: its hyper-parameters, read
+  // at each step (hyper[0] = learning rate), at least hyper_size() floats.
+  // slots: per param (params() order) either empty (frozen) or
+  // slots_per_weight() arrays of the param's size. All views; caller owns.
+  void set_optimizer(const std::string& name, const Params& params, const float* hyper,
+                     int64_t hyper_len, int64_t* iterations,
                      std::vector<std::vector<float*>> slots);
 
   // Every param of every op, in op order (the trainable ones).
@@ -76,16 +67,16 @@ class Plan {
   // out: [rows, output shape...]
   void predict(const BatchView& batch, float* out);
 
-  // [loss_total, loss_count, metric0_total, metric0_count, ...]
+  // [loss_total, loss_count, metric 0's state..., metric 1's state..., ...]
   std::vector<double> accumulators();
   void reset_metrics();
   uint64_t steps_run() const { return step_; }
 
  private:
   struct MetricState {
-    MetricKind kind;
-    float threshold;
+    std::unique_ptr<NativeMetric> metric;
     bool weighted;
+    size_t offset;  // into acc_
   };
   void check_ready_for_training() const;
   void reserve(int64_t rows);
@@ -102,12 +93,11 @@ class Plan {
   std::vector<Param*> param_list_;
   int64_t first_compute_ = -1, last_compute_ = -1;  // first/last non-view op
 
-  LossKind loss_ = LossKind::kNone;
-  bool from_logits_ = false;
+  std::unique_ptr<NativeLoss> loss_;
   std::vector<MetricState> metrics_;
   std::vector<double> acc_;
 
-  OptimizerKind opt_ = OptimizerKind::kNone;
+  std::unique_ptr<NativeOptimizer> opt_;
   const float* hyper_ = nullptr;
   int64_t* iterations_ = nullptr;
   std::vector<std::vector<float*>> slots_;

@@ -10,8 +10,6 @@
 namespace lamina {
 namespace {
 
-constexpr float kEpsilon = 1e-7f;  // keras.backend.epsilon()
-
 void copy_rows(const float* src, int64_t width, const int64_t* index, int64_t rows, float* dst) {
   parallel_for(rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, width)),
                [&](int64_t b, int64_t e) {
@@ -49,38 +47,43 @@ void Plan::add_op(std::unique_ptr<Op> op) {
 
 int64_t Plan::label_numel() const {
   const Shape& out = output_shape();
-  const int64_t numel = shape_numel(out);
-  if (loss_ == LossKind::kSparseCategoricalCrossentropy)
-    return numel / (out.empty() ? 1 : out.back());
-  return numel;
+  const int64_t cols = out.empty() ? 1 : out.back();
+  const int64_t rows_per_sample = shape_numel(out) / cols;
+  return rows_per_sample * (loss_ ? loss_->label_cols(cols) : cols);
 }
 
-void Plan::set_loss(LossKind kind, bool from_logits) {
-  loss_ = kind;
-  from_logits_ = from_logits;
+void Plan::set_loss(const std::string& name, const Params& params) {
+  loss_ = make_loss(name, params);
 }
 
-void Plan::add_metric(MetricKind kind, float threshold, bool weighted) {
-  metrics_.push_back({kind, threshold, weighted});
-  acc_.push_back(0.0);
-  acc_.push_back(0.0);
+void Plan::add_metric(const std::string& name, const Params& params) {
+  const Shape& out = output_shape();
+  const int64_t cols = out.empty() ? 1 : out.back();
+  MetricState ms{make_metric(name, params), param(params, "weighted", 0) != 0, acc_.size()};
+  acc_.resize(acc_.size() + static_cast<size_t>(ms.metric->state_size(cols)), 0.0);
+  metrics_.push_back(std::move(ms));
 }
 
-void Plan::set_optimizer(OptimizerKind kind, const float* hyper, int64_t* iterations,
+void Plan::set_optimizer(const std::string& name, const Params& params, const float* hyper,
+                         int64_t hyper_len, int64_t* iterations,
                          std::vector<std::vector<float*>> slots) {
-  const size_t want = kind == OptimizerKind::kAdam ? 2 : kind == OptimizerKind::kSgd ? 1 : 0;
-  std::vector<Param*> ps = params();
-  if (slots.size() != ps.size()) {
+  std::unique_ptr<NativeOptimizer> opt = make_optimizer(name, params);
+  if (hyper_len < opt->hyper_size()) {
+    throw ValueError("Optimizer '" + name + "' needs " + std::to_string(opt->hyper_size()) +
+                     " hyper-parameters, got " + std::to_string(hyper_len) + ".");
+  }
+  if (slots.size() != param_list_.size()) {
     throw ValueError("Optimizer state has " + std::to_string(slots.size()) +
-                     " entries for a model with " + std::to_string(ps.size()) + " weights.");
+                     " entries for a model with " + std::to_string(param_list_.size()) +
+                     " weights.");
   }
   for (const auto& s : slots) {
     // An empty entry marks a frozen (non-trainable) weight.
-    if (!s.empty() && s.size() != want) {
+    if (!s.empty() && static_cast<int>(s.size()) != opt->slots_per_weight()) {
       throw ValueError("Optimizer state has the wrong number of slots.");
     }
   }
-  opt_ = kind;
+  opt_ = std::move(opt);
   hyper_ = hyper;
   iterations_ = iterations;
   slots_ = std::move(slots);
@@ -89,7 +92,7 @@ void Plan::set_optimizer(OptimizerKind kind, const float* hyper, int64_t* iterat
 std::vector<Param*> Plan::params() { return param_list_; }
 
 void Plan::check_ready_for_training() const {
-  if (loss_ == LossKind::kNone) {
+  if (!loss_) {
     throw ValueError("You must call `compile()` with a loss before training or evaluating.");
   }
 }
@@ -166,63 +169,24 @@ const float* Plan::forward(const float* x, int64_t rows, bool training) {
 
 double Plan::loss_and_grad(const float* y, const float* sw, int64_t rows, bool want_grad,
                            bool* fused) {
-  *fused = false;
   const Shape& out_shape = output_shape();
   const int64_t cols = out_shape.empty() ? 1 : out_shape.back();
   const int64_t lrows = rows * (shape_numel(out_shape) / cols);
-  const float* out = act_ptr_.back();
-  float* grad = want_grad ? loss_grad_.data() : nullptr;
-  const float scale = 1.0f / static_cast<float>(lrows);
-
-  // The last op that computes something decides whether the loss can read
-  // logits; views after it do not change memory.
-  auto logits_of = [&](Activation act) -> const float* {
-    if (last_compute_ < 0) return nullptr;
-    const Op& last = *ops_[static_cast<size_t>(last_compute_)];
-    if (last.output_activation() != act) return nullptr;
-    return last.preactivation(act_ptr_[static_cast<size_t>(last_compute_)]);
-  };
+  // The loss reads logits when the last op that computes something (views
+  // after it do not change memory) ends in the activation the loss fuses with.
   const float* logits = nullptr;
-
-  double total = 0.0;
-  switch (loss_) {
-    case LossKind::kSparseCategoricalCrossentropy:
-      check_sparse_labels(y, lrows, cols);
-      if (from_logits_) {
-        total = sparse_softmax_xent(out, y, sw, lrows, cols, grad, scale);
-      } else if ((logits = logits_of(Activation::kSoftmax)) != nullptr) {
-        total = sparse_softmax_xent(logits, y, sw, lrows, cols, grad, scale);
-        *fused = true;
-      } else {
-        total = sparse_xent_probs(out, y, sw, lrows, cols, grad, scale, kEpsilon);
-      }
-      break;
-    case LossKind::kCategoricalCrossentropy:
-      if (from_logits_) {
-        total = softmax_xent(out, y, sw, lrows, cols, grad, scale);
-      } else if ((logits = logits_of(Activation::kSoftmax)) != nullptr) {
-        total = softmax_xent(logits, y, sw, lrows, cols, grad, scale);
-        *fused = true;
-      } else {
-        total = xent_probs(out, y, sw, lrows, cols, grad, scale, kEpsilon);
-      }
-      break;
-    case LossKind::kBinaryCrossentropy:
-      if (from_logits_) {
-        total = sigmoid_bxent(out, y, sw, lrows, cols, grad, scale);
-      } else if ((logits = logits_of(Activation::kSigmoid)) != nullptr) {
-        total = sigmoid_bxent(logits, y, sw, lrows, cols, grad, scale);
-        *fused = true;
-      } else {
-        total = bxent_probs(out, y, sw, lrows, cols, grad, scale, kEpsilon);
-      }
-      break;
-    case LossKind::kMeanSquaredError:
-      total = mean_squared_error(out, y, sw, lrows, cols, grad, scale);
-      break;
-    case LossKind::kNone:
-      break;
+  const Activation fusable = loss_->fusable_activation();
+  if (fusable != Activation::kLinear && last_compute_ >= 0) {
+    const Op& last = *ops_[static_cast<size_t>(last_compute_)];
+    if (last.output_activation() == fusable) {
+      logits = last.preactivation(act_ptr_[static_cast<size_t>(last_compute_)]);
+    }
   }
+  *fused = logits != nullptr;
+  loss_->check_labels(y, lrows, cols);
+  const double total =
+      loss_->compute(act_ptr_.back(), logits, y, sw, lrows, cols,
+                     want_grad ? loss_grad_.data() : nullptr, 1.0f / static_cast<float>(lrows));
   return total / static_cast<double>(lrows);
 }
 
@@ -232,62 +196,15 @@ void Plan::accumulate_metrics(const float* y, const float* sw, int64_t rows, dou
   const Shape& out_shape = output_shape();
   const int64_t cols = out_shape.empty() ? 1 : out_shape.back();
   const int64_t lrows = rows * (shape_numel(out_shape) / cols);
-  const float* out = act_ptr_.back();
-  for (size_t m = 0; m < metrics_.size(); ++m) {
-    const MetricState& ms = metrics_[m];
-    const float* w = ms.weighted ? sw : nullptr;
-    double total = 0.0;
-    switch (ms.kind) {
-      case MetricKind::kSparseCategoricalAccuracy:
-        total = sparse_categorical_accuracy_sum(out, y, w, lrows, cols);
-        break;
-      case MetricKind::kCategoricalAccuracy:
-        total = categorical_accuracy_sum(out, y, w, lrows, cols);
-        break;
-      case MetricKind::kBinaryAccuracy:
-        total = binary_accuracy_sum(out, y, w, lrows, cols, ms.threshold);
-        break;
-    }
-    double count = static_cast<double>(lrows);
-    if (w != nullptr) {
-      count = 0.0;
-      for (int64_t r = 0; r < lrows; ++r) count += w[r];
-    }
-    acc_[2 + 2 * m] += total;
-    acc_[3 + 2 * m] += count;
+  const int64_t y_cols = loss_->label_cols(cols);
+  for (const MetricState& ms : metrics_) {
+    ms.metric->update(acc_.data() + ms.offset, act_ptr_.back(), y, y_cols,
+                      ms.weighted ? sw : nullptr, lrows, cols);
   }
 }
 
 void Plan::apply_optimizer() {
-  const KernelTable& kt = active_kernels();
-  const std::vector<Param*>& ps = param_list_;
-  if (opt_ == OptimizerKind::kAdam) {
-    const float lr = hyper_[0], b1 = hyper_[1], b2 = hyper_[2], eps = hyper_[3];
-    const float t = static_cast<float>(*iterations_ + 1);
-    const float alpha = lr * std::sqrt(1.0f - std::pow(b2, t)) / (1.0f - std::pow(b1, t));
-    for (size_t k = 0; k < ps.size(); ++k) {
-      if (slots_[k].empty()) continue;
-      float* w = ps[k]->value;
-      const float* g = ps[k]->grad.data();
-      float* m = slots_[k][0];
-      float* v = slots_[k][1];
-      parallel_for(ps[k]->size, 16384, [&](int64_t b, int64_t e) {
-        kt.adam_update(w + b, g + b, m + b, v + b, e - b, alpha, b1, b2, eps);
-      });
-    }
-  } else if (opt_ == OptimizerKind::kSgd) {
-    const float lr = hyper_[0], momentum = hyper_[1];
-    const bool nesterov = hyper_[2] != 0.0f;
-    for (size_t k = 0; k < ps.size(); ++k) {
-      if (slots_[k].empty()) continue;
-      float* w = ps[k]->value;
-      const float* g = ps[k]->grad.data();
-      float* m = slots_[k][0];
-      parallel_for(ps[k]->size, 16384, [&](int64_t b, int64_t e) {
-        kt.sgd_update(w + b, g + b, m + b, e - b, lr, momentum, nesterov);
-      });
-    }
-  }
+  opt_->step(param_list_, slots_, hyper_, *iterations_ + 1);
   ++*iterations_;
 }
 
@@ -295,7 +212,7 @@ void Plan::train_step(const BatchView& b) {
   std::lock_guard<std::mutex> lock(mutex_);
   DenormalGuard fp;
   check_ready_for_training();
-  if (opt_ == OptimizerKind::kNone) {
+  if (!opt_) {
     throw ValueError("You must call `compile()` with an optimizer before training.");
   }
   if (b.rows <= 0) return;

@@ -1,6 +1,6 @@
 // AVX2+FMA build of the element-wise kernels; see elementwise.inc.
 #include "elementwise.inc"
-#include "lamina/kernels.h"
+#include "lamina/kernels/kernel_table.h"
 
 namespace lamina {
 void fill_elementwise_avx2(KernelTable& t) {

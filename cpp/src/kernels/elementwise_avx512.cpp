@@ -1,6 +1,6 @@
 // AVX-512 build of the element-wise kernels; see elementwise.inc.
 #include "elementwise.inc"
-#include "lamina/kernels.h"
+#include "lamina/kernels/kernel_table.h"
 
 namespace lamina {
 void fill_elementwise_avx512(KernelTable& t) {

@@ -31,8 +31,9 @@ class Loss:
         self.from_logits = False
 
     @property
-    def native(self) -> Tuple[str, bool]:
-        return self.native_kind, self.from_logits
+    def native(self) -> Tuple[str, Dict[str, float]]:
+        """The engine's name for this loss and its numeric parameters."""
+        return self.native_kind, {"from_logits": float(self.from_logits)}
 
     def _kernel_name(self) -> str:
         raise NotImplementedError

@@ -18,8 +18,9 @@ class _NativeAccuracy(Metric):
     threshold = 0.5
 
     @property
-    def native(self) -> Tuple[str, float]:
-        return self.native_kind, float(self.threshold)
+    def native(self) -> Tuple[str, Dict[str, float]]:
+        """The engine's name for this metric and its numeric parameters."""
+        return self.native_kind, {"threshold": float(self.threshold)}
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         pred = np.asarray(y_pred, dtype=np.float32)

@@ -123,7 +123,7 @@ class Optimizer:
             [s.value for s in self._slots[id(w)]] if t else []
             for w, t in zip(weights, trainable_flags)
         ]
-        plan.set_optimizer(self.native_kind, self._hyper, self._iterations.value, slots)
+        plan.set_optimizer(self.native_kind, {}, self._hyper, self._iterations.value, slots)
 
     def get_config(self) -> Dict[str, Any]:
         return {"name": self.name, "learning_rate": self.learning_rate}

@@ -4,7 +4,7 @@ does), and the checks that labels fit the loss and the model's output."""
 
 from __future__ import annotations
 
-from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -17,7 +17,7 @@ OutputShape = Tuple[Any, ...]
 class NativeMetric(NamedTuple):
     name: str  # the History key, spelled as the user spelled it
     kind: str  # native accumulator
-    threshold: float
+    params: Dict[str, float]
 
 
 class CompiledMetrics:
@@ -63,8 +63,8 @@ class CompiledMetrics:
                     )
                 else:
                     metric = entry  # type: ignore[assignment]
-                kind, threshold = metric.native  # type: ignore[attr-defined]
-                out.append(NativeMetric(metric.name, kind, threshold))
+                kind, params = metric.native  # type: ignore[attr-defined]
+                out.append(NativeMetric(metric.name, kind, params))
             self._resolved = out
         return self._resolved
 

@@ -169,10 +169,9 @@ class Trainer:
             for layer in self.layers:
                 layer._add_to_plan(plan)
             if self.compiled and self._loss_obj is not None:
-                kind, from_logits = self._loss_obj.native
-                plan.set_loss(kind, from_logits)
+                plan.set_loss(*self._loss_obj.native)
                 for m in metrics.native if metrics is not None else []:
-                    plan.add_metric(m.kind, m.threshold, False)
+                    plan.add_metric(m.kind, m.params)
                 weights, flags = self._native_weights()
                 self.optimizer._attach(plan, flags, weights)
             self._plan, self._plan_key = plan, key

@@ -2,7 +2,7 @@
 // Column tails use masked loads/stores, so nothing past nr is touched.
 #include <immintrin.h>
 
-#include "lamina/kernels.h"
+#include "lamina/kernels/kernel_table.h"
 
 namespace lamina {
 void fill_elementwise_avx512(KernelTable& t);

@@ -1,5 +1,5 @@
 // Portable GEMM micro-kernel and the scalar kernel table.
-#include "lamina/kernels.h"
+#include "lamina/kernels/kernel_table.h"
 
 namespace lamina {
 void fill_elementwise_scalar(KernelTable& t);

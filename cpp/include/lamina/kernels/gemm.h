@@ -1,0 +1,32 @@
+// GEMM on float32 through the active kernel table, and a float64 reference.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "lamina/kernels/kernel_table.h"
+
+namespace lamina {
+
+// GEMM: C[M, N] = (accumulate ? C : 0) + op(A)[M, K] * op(B)[K, N].
+// op(A) = A ([M, K], lda) or A^T (A is [K, M], lda); likewise B ([K, N] or
+// [N, K]). Parallel over output blocks via parallel_for; each output element is
+// summed over K in a fixed order, so results do not depend on the thread count.
+void gemm_f32(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+              const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+              bool accumulate);
+inline void gemm_f32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
+                     int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+                     bool accumulate) {
+  gemm_f32(active_kernels(), trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+// GEMM keeps per-calling-thread scratch for transposed operands (at most
+// max(m, n) * k and m * n floats). Reserving it up front lets a caller that
+// knows its largest shapes run steps with no allocation at all.
+void gemm_reserve_scratch(size_t floats);
+// Float64 scalar reference with the same contract, for tests.
+void gemm_f64_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* a,
+                  int64_t lda, const double* b, int64_t ldb, double* c, int64_t ldc,
+                  bool accumulate);
+
+}  // namespace lamina
