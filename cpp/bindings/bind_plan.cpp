@@ -25,15 +25,6 @@ struct PyPlan {
   std::vector<py::object> keepalive;
 };
 
-lamina::Activation activation_from(const std::string& name) {
-  if (name == "linear") return lamina::Activation::kLinear;
-  if (name == "relu") return lamina::Activation::kRelu;
-  if (name == "sigmoid") return lamina::Activation::kSigmoid;
-  if (name == "tanh") return lamina::Activation::kTanh;
-  if (name == "softmax") return lamina::Activation::kSoftmax;
-  throw ValueError("Unknown activation '" + name + "'.");
-}
-
 // A float32, C-contiguous array, checked without copying: the plan keeps the
 // pointer, so a converted temporary would silently detach it from the weights.
 template <typename T>
@@ -108,8 +99,9 @@ void register_plan(py::module_& m) {
           "add_dense",
           [](PyPlan& p, const std::string& name, int64_t in_features, int64_t units,
              const std::string& activation, const py::array& kernel, const py::object& bias) {
-            auto op = lamina::make_dense_op(name, in_features, units, activation_from(activation),
-                                            !bias.is_none());
+            auto op =
+                lamina::make_dense_op(name, in_features, units,
+                                      lamina::activation_from_name(activation), !bias.is_none());
             bind_param(p, op->params()[0], kernel, name);
             if (!bias.is_none()) bind_param(p, op->params()[1], bias.cast<py::array>(), name);
             p.plan->add_op(std::move(op));
@@ -118,7 +110,8 @@ void register_plan(py::module_& m) {
           py::arg("kernel"), py::arg("bias"))
       .def("add_activation",
            [](PyPlan& p, const std::string& name, const std::string& activation) {
-             p.plan->add_op(lamina::make_activation_op(name, activation_from(activation)));
+             p.plan->add_op(
+                 lamina::make_activation_op(name, lamina::activation_from_name(activation)));
            })
       .def("add_dropout",
            [](PyPlan& p, const std::string& name, float rate, uint64_t seed) {
@@ -198,6 +191,19 @@ void register_plan(py::module_& m) {
           py::arg("x"), py::arg("out"), py::arg("index") = py::none())
       .def("accumulators", [](PyPlan& p) { return p.plan->accumulators(); })
       .def("reset_metrics", [](PyPlan& p) { p.plan->reset_metrics(); })
+      .def("metric_state_sizes", [](PyPlan& p) { return p.plan->metric_state_sizes(); })
+      .def("last_output",
+           [](PyPlan& p) {
+             // A copy of the last step's output, [rows, output shape...].
+             std::vector<py::ssize_t> shape{p.plan->last_rows()};
+             for (int64_t d : p.plan->output_shape()) shape.push_back(d);
+             py::array_t<float> out(shape);
+             if (p.plan->last_rows() > 0) {
+               std::copy(p.plan->last_output(), p.plan->last_output() + out.size(),
+                         out.mutable_data());
+             }
+             return out;
+           })
       .def("gradients",
            [](PyPlan& p) {
              // Copies of the last step's weight gradients, in weight order.

@@ -69,6 +69,12 @@ class Plan {
 
   // [loss_total, loss_count, metric 0's state..., metric 1's state..., ...]
   std::vector<double> accumulators();
+  // The length of each metric's state in accumulators(), in add_metric order.
+  std::vector<int64_t> metric_state_sizes() const;
+  // The output of the last step (train, test or predict) for its `rows`
+  // samples: for metrics computed in Python. Valid until the next step.
+  const float* last_output() const { return act_ptr_.back(); }
+  int64_t last_rows() const { return last_rows_; }
   void reset_metrics();
   uint64_t steps_run() const { return step_; }
 
@@ -110,6 +116,7 @@ class Plan {
   std::vector<const float*> act_ptr_;  // per step: input of op i, last = output
 
   uint64_t step_ = 0;
+  int64_t last_rows_ = 0;
   std::mutex mutex_;
 };
 

@@ -155,6 +155,7 @@ void Plan::gather_targets(const BatchView& b, const float** y, const float** sw)
 
 const float* Plan::forward(const float* x, int64_t rows, bool training) {
   StepContext ctx{training, step_};
+  last_rows_ = rows;
   act_ptr_[0] = x;
   for (size_t i = 0; i < ops_.size(); ++i) {
     if (ops_[i]->is_view()) {
@@ -184,10 +185,11 @@ double Plan::loss_and_grad(const float* y, const float* sw, int64_t rows, bool w
   }
   *fused = logits != nullptr;
   loss_->check_labels(y, lrows, cols);
-  const double total =
-      loss_->compute(act_ptr_.back(), logits, y, sw, lrows, cols,
-                     want_grad ? loss_grad_.data() : nullptr, 1.0f / static_cast<float>(lrows));
-  return total / static_cast<double>(lrows);
+  const double denominator = loss_->denominator(sw, lrows);
+  const float scale = denominator > 0.0 ? static_cast<float>(1.0 / denominator) : 0.0f;
+  const double total = loss_->compute(act_ptr_.back(), logits, y, sw, lrows, cols,
+                                      want_grad ? loss_grad_.data() : nullptr, scale);
+  return denominator > 0.0 ? total / denominator : 0.0;
 }
 
 void Plan::accumulate_metrics(const float* y, const float* sw, int64_t rows, double loss) {
@@ -270,6 +272,14 @@ void Plan::predict(const BatchView& b, float* out) {
 std::vector<double> Plan::accumulators() {
   std::lock_guard<std::mutex> lock(mutex_);
   return acc_;
+}
+
+std::vector<int64_t> Plan::metric_state_sizes() const {
+  const Shape& out = output_shape();
+  const int64_t cols = out.empty() ? 1 : out.back();
+  std::vector<int64_t> sizes;
+  for (const MetricState& ms : metrics_) sizes.push_back(ms.metric->state_size(cols));
+  return sizes;
 }
 
 void Plan::reset_metrics() {

@@ -1,10 +1,12 @@
 // Activations, bias add and column sums. Rows are independent, so they split
 // across threads; results do not depend on the thread count.
+#include "lamina/kernels/activation.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
-#include "lamina/kernels.h"
+#include "lamina/errors.h"
 #include "lamina/runtime.h"
 
 namespace lamina {
@@ -119,6 +121,15 @@ void column_sum_t(const T* dy, int64_t rows, int64_t cols, T* out, bool accumula
 }
 
 }  // namespace
+
+Activation activation_from_name(const std::string& name) {
+  if (name == "linear") return Activation::kLinear;
+  if (name == "relu") return Activation::kRelu;
+  if (name == "sigmoid") return Activation::kSigmoid;
+  if (name == "tanh") return Activation::kTanh;
+  if (name == "softmax") return Activation::kSoftmax;
+  throw ValueError("Unknown activation '" + name + "'.");
+}
 
 #define LAMINA_ACTIVATION_OVERLOADS(T)                                                    \
   void activation_forward(Activation act, const T* x, T* y, int64_t rows, int64_t cols) { \

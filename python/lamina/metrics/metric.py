@@ -4,7 +4,9 @@ objects name them and also work on their own with numpy inputs."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
+
+import numpy as np
 
 
 class Metric:
@@ -27,6 +29,20 @@ class Metric:
 
     def result(self) -> float:
         return self._total / self._count if self._count else 0.0
+
+    # -- native accumulation ----------------------------------------------------
+    # A metric the engine can accumulate says so with `native` = (engine name,
+    # numeric params); its state is then a slice of the plan's accumulators and
+    # `result_from_state` turns it into the value. Metrics without a native
+    # form (user subclasses) get `update_state` calls with numpy batches.
+
+    @property
+    def native(self) -> Optional[Tuple[str, Dict[str, float]]]:
+        return None
+
+    def result_from_state(self, state: np.ndarray) -> Any:
+        """The result from the engine's state {total, count}."""
+        return float(state[0] / state[1]) if state[1] else 0.0
 
     def get_config(self) -> Dict[str, Any]:
         return {"name": self.name, "dtype": "float32"}

@@ -115,6 +115,10 @@ class Optimizer:
         lr = Variable(self.learning_rate, "learning_rate", trainable=False)
         return [self._iterations, lr] + list(self._slot_order)
 
+    def _before_step(self) -> None:
+        """Called before each training step (learning-rate schedules update
+        the hyper-parameters here). Nothing to do for a constant rate."""
+
     def _attach(self, plan: Any, trainable_flags: Sequence[bool], weights: Sequence[Variable]):
         """Hands the plan this optimizer's state for `weights` (in plan order);
         weights whose flag is False are frozen and get no state."""

@@ -4,7 +4,7 @@ does), and the checks that labels fit the loss and the model's output."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -14,14 +14,15 @@ from lamina import metrics as metrics_module
 OutputShape = Tuple[Any, ...]
 
 
-class NativeMetric(NamedTuple):
-    name: str  # the History key, spelled as the user spelled it
-    kind: str  # native accumulator
-    params: Dict[str, float]
-
-
 class CompiledMetrics:
-    """The compiled metrics, in compile order."""
+    """The compiled metrics, in compile order.
+
+    Once the shapes of the data are known (`resolve`), each is a Metric
+    object: those with a `native` form are accumulated inside the native step
+    (their state is a slice of the plan's accumulators); the others -- user
+    subclasses of `keras.metrics.Metric` -- are updated in Python after each
+    step with that batch's labels and predictions.
+    """
 
     def __init__(self, metrics: Any) -> None:
         if metrics is None:
@@ -38,7 +39,7 @@ class CompiledMetrics:
         for m in metrics:
             flat.extend(m if isinstance(m, (list, tuple)) else [m])
         self._entries = [metrics_module.get(m) for m in flat]
-        self._resolved: Optional[List[NativeMetric]] = None
+        self._resolved: Optional[List[Any]] = None
 
     @property
     def names(self) -> List[str]:
@@ -49,23 +50,26 @@ class CompiledMetrics:
         return self._resolved is not None
 
     @property
-    def native(self) -> List[NativeMetric]:
-        """The resolved metrics (empty until `resolve` has seen the data)."""
+    def metrics(self) -> List[Any]:
+        """The resolved Metric objects (empty until `resolve` has seen data)."""
         return self._resolved or []
 
-    def resolve(self, y_shape: Tuple[int, ...], output_shape: OutputShape) -> List[NativeMetric]:
+    @property
+    def native(self) -> List[Any]:
+        return [m for m in self.metrics if m.native is not None]
+
+    @property
+    def python_side(self) -> List[Any]:
+        return [m for m in self.metrics if m.native is None]
+
+    def resolve(self, y_shape: Tuple[int, ...], output_shape: OutputShape) -> List[Any]:
         if self._resolved is None:
-            out: List[NativeMetric] = []
-            for entry in self._entries:
-                if isinstance(entry, str):
-                    metric = metrics_module.accuracy_for_shapes(
-                        tuple(y_shape), tuple(output_shape), name=entry
-                    )
-                else:
-                    metric = entry  # type: ignore[assignment]
-                kind, params = metric.native  # type: ignore[attr-defined]
-                out.append(NativeMetric(metric.name, kind, params))
-            self._resolved = out
+            self._resolved = [
+                metrics_module.accuracy_for_shapes(tuple(y_shape), tuple(output_shape), name=e)
+                if isinstance(e, str)
+                else e
+                for e in self._entries
+            ]
         return self._resolved
 
 

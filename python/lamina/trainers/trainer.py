@@ -76,6 +76,7 @@ class Trainer:
         self._compile_version = 0
         self._plan: Any = None
         self._plan_key: Any = None
+        self._metric_states: List[Any] = []
         self._plan_lock = threading.Lock()
         self.stop_training = False
         self.history: Any = None
@@ -171,24 +172,60 @@ class Trainer:
             if self.compiled and self._loss_obj is not None:
                 plan.set_loss(*self._loss_obj.native)
                 for m in metrics.native if metrics is not None else []:
-                    plan.add_metric(m.kind, m.params)
+                    plan.add_metric(*m.native)
                 weights, flags = self._native_weights()
                 self.optimizer._attach(plan, flags, weights)
+            self._metric_states = self._state_slices(plan)
             self._plan, self._plan_key = plan, key
             return plan
 
-    def _logs(self, plan: Any) -> Dict[str, float]:
+    def _state_slices(self, plan: Any) -> List[Any]:
+        """(metric, start, stop) per compiled metric, in compile order: where a
+        native metric's state lies in the plan's accumulators (after the loss
+        tracker's two values); (metric, None, None) for Python-side metrics."""
+        metrics = self._compiled_metrics.metrics if self._compiled_metrics else []
+        sizes = iter(plan.metric_state_sizes())
+        slices: List[Any] = []
+        start = 2
+        for metric in metrics:
+            if metric.native is None:
+                slices.append((metric, None, None))
+                continue
+            stop = start + next(sizes)
+            slices.append((metric, start, stop))
+            start = stop
+        return slices
+
+    def _logs(self, plan: Any) -> Dict[str, Any]:
+        """Running values of the loss and every metric, in compile order."""
         acc = plan.accumulators()
-        logs = {"loss": acc[0] / acc[1] if acc[1] else 0.0}
-        metrics = self._compiled_metrics
-        for i, m in enumerate(metrics.native if metrics is not None else []):
-            total, count = acc[2 + 2 * i], acc[3 + 2 * i]
-            logs[m.name] = total / count if count else 0.0
+        logs: Dict[str, Any] = {"loss": acc[0] / acc[1] if acc[1] else 0.0}
+        for metric, start, stop in self._metric_states:
+            if start is None:
+                logs[metric.name] = metric.result()
+            else:
+                logs[metric.name] = metric.result_from_state(np.asarray(acc[start:stop]))
         return logs
+
+    def _update_python_metrics(self, plan: Any, batch: Batch) -> None:
+        """Feeds this batch's labels and predictions to metrics that are not
+        accumulated natively (user-defined `keras.metrics.Metric` subclasses)."""
+        metrics = self._compiled_metrics.python_side if self._compiled_metrics else []
+        if not metrics or batch.y is None:
+            return
+        y_pred = plan.last_output()
+        y_true = batch.y if batch.row_index is None else batch.y[batch.row_index]
+        for metric in metrics:
+            metric.update_state(y_true, y_pred)
+
+    def _reset_metric_states(self, plan: Any) -> None:
+        plan.reset_metrics()
+        for metric in self._compiled_metrics.python_side if self._compiled_metrics else []:
+            metric.reset_state()
 
     def reset_metrics(self) -> None:
         if self._plan is not None:
-            self._plan.reset_metrics()
+            self._reset_metric_states(self._plan)
 
     def _prepare(self, x: Any, y: Any) -> Any:
         """Converts and checks x and y; returns (x, y) as the plan reads them."""
@@ -283,11 +320,13 @@ class Trainer:
         callbacks.on_train_begin()
         training_logs: Optional[Dict[str, float]] = None
         for epoch in range(initial_epoch, epochs):
-            plan.reset_metrics()
+            self._reset_metric_states(plan)
             callbacks.on_epoch_begin(epoch)
             for step, batch in iterator.enumerate_epoch():
                 callbacks.on_train_batch_begin(step)
+                self.optimizer._before_step()
                 plan.train_step(batch.x, batch.y, batch.sample_weight, batch.row_index)
+                self._update_python_metrics(plan, batch)
                 callbacks.on_train_batch_end(step, self._logs(plan))
                 if self.stop_training:
                     break
@@ -332,12 +371,13 @@ class Trainer:
         verbose: int,
     ) -> Dict[str, float]:
         iterator = EpochIterator(adapter, steps)
-        plan.reset_metrics()
+        self._reset_metric_states(plan)
         callbacks.on_test_begin()
         logs: Dict[str, float] = {}
         for step, batch in iterator.enumerate_epoch():
             callbacks.on_test_batch_begin(step)
             plan.test_step(batch.x, batch.y, batch.sample_weight, batch.row_index)
+            self._update_python_metrics(plan, batch)
             logs = self._logs(plan)
             callbacks.on_test_batch_end(step, logs)
         logs = self._logs(plan)
@@ -467,8 +507,10 @@ class Trainer:
             raise ValueError("`class_weight` is not supported by lamina yet.")
         batch = self._single_batch(x, y, sample_weight)
         plan = self._get_plan(batch.x, batch.y)
-        plan.reset_metrics()
+        self._reset_metric_states(plan)
+        self.optimizer._before_step()
         plan.train_step(batch.x, batch.y, batch.sample_weight, None)
+        self._update_python_metrics(plan, batch)
         logs = self._logs(plan)
         if return_dict:
             return dict(sorted(logs.items()))  # Keras 3 sorts log keys
@@ -481,8 +523,9 @@ class Trainer:
         self._assert_compiled("test_on_batch")
         batch = self._single_batch(x, y, sample_weight)
         plan = self._get_plan(batch.x, batch.y)
-        plan.reset_metrics()
+        self._reset_metric_states(plan)
         plan.test_step(batch.x, batch.y, batch.sample_weight, None)
+        self._update_python_metrics(plan, batch)
         logs = self._logs(plan)
         if return_dict:
             return dict(sorted(logs.items()))  # Keras 3 sorts log keys

@@ -20,6 +20,12 @@ class NativeLoss {
   // for crossentropy, sigmoid for binary crossentropy), or kLinear for none.
   // Keras on TensorFlow does the same: no clipping, exact gradients.
   virtual Activation fusable_activation() const { return Activation::kLinear; }
+  // What the summed loss is divided by (Keras's reduction): the number of
+  // rows for "sum_over_batch_size", 1 for "sum", the weight sum for
+  // "mean_with_sample_weight". The gradient is scaled to match.
+  virtual double denominator(const float* sw, int64_t rows) const {
+    return static_cast<double>(rows);
+  }
   // Throws ValueError naming the first bad label and its row.
   virtual void check_labels(const float* y, int64_t rows, int64_t cols) const {}
   // Returns sum_i w_i * loss_i over `rows` rows of `cols` (w = 1 when sw is

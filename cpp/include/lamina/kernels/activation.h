@@ -2,11 +2,15 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace lamina {
 
 // Activations. Rows are independent; softmax normalises over the cols of a row.
 enum class Activation { kLinear = 0, kRelu, kSigmoid, kTanh, kSoftmax };
+
+// Keras's name ("relu", ...) to the enum; throws ValueError if unknown.
+Activation activation_from_name(const std::string& name);
 
 // y[rows, cols] = act(x); in place (x == y) is allowed.
 void activation_forward(Activation act, const float* x, float* y, int64_t rows, int64_t cols);
