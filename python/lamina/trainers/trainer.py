@@ -77,6 +77,7 @@ class Trainer:
         self._plan: Any = None
         self._plan_key: Any = None
         self._metric_states: List[Any] = []
+        self._python_metrics: List[Any] = []
         self._plan_lock = threading.Lock()
         self.stop_training = False
         self.history: Any = None
@@ -176,6 +177,7 @@ class Trainer:
                 weights, flags = self._native_weights()
                 self.optimizer._attach(plan, flags, weights)
             self._metric_states = self._state_slices(plan)
+            self._python_metrics = [m for m, start, _ in self._metric_states if start is None]
             self._plan, self._plan_key = plan, key
             return plan
 
@@ -210,7 +212,7 @@ class Trainer:
     def _update_python_metrics(self, plan: Any, batch: Batch) -> None:
         """Feeds this batch's labels and predictions to metrics that are not
         accumulated natively (user-defined `keras.metrics.Metric` subclasses)."""
-        metrics = self._compiled_metrics.python_side if self._compiled_metrics else []
+        metrics = self._python_metrics
         if not metrics or batch.y is None:
             return
         y_pred = plan.last_output()
@@ -220,7 +222,7 @@ class Trainer:
 
     def _reset_metric_states(self, plan: Any) -> None:
         plan.reset_metrics()
-        for metric in self._compiled_metrics.python_side if self._compiled_metrics else []:
+        for metric in self._python_metrics:
             metric.reset_state()
 
     def reset_metrics(self) -> None:
