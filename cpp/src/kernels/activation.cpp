@@ -18,11 +18,14 @@ namespace lamina {
 namespace {
 
 using vec_math::exp_t;
+using vec_math::expm1_t;
+using vec_math::log1p_unit_t;
+using vec_math::tanh_t;
 
 // Elements per chunk: cheap bodies need bigger chunks to pay for a hand-off.
 constexpr int64_t kCheapGrain = 65536;
 constexpr int64_t kExpGrain = 8192;
-constexpr int64_t kLibmGrain = 2048;  // bodies calling erf/expm1/log1p/tanh
+constexpr int64_t kLibmGrain = 2048;  // bodies calling libm's erfc
 
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
@@ -36,11 +39,14 @@ int64_t row_grain(int64_t cols, int64_t elements) {
   return std::max<int64_t>(1, elements / std::max<int64_t>(1, cols));
 }
 
-// y[i] = f(x[i]) over n elements.
+// y[i] = f(x[i]) over n elements. Each chunk works on its own copy of f, so
+// the compiler knows stores to y cannot change f's captured parameters (it
+// would otherwise reload them per element and not vectorise).
 template <typename T, typename F>
 void map(const T* x, T* y, int64_t n, int64_t grain, F f) {
   parallel_for(n, grain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) y[i] = f(x[i]);
+    const F local = f;
+    for (int64_t i = b; i < e; ++i) y[i] = local(x[i]);
   });
 }
 
@@ -48,7 +54,8 @@ void map(const T* x, T* y, int64_t n, int64_t grain, F f) {
 template <typename T, typename G>
 void map_grad(const T* s, const T* dy, T* dx, int64_t n, int64_t grain, G g) {
   parallel_for(n, grain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) dx[i] = dy[i] * g(s[i]);
+    const G local = g;
+    for (int64_t i = b; i < e; ++i) dx[i] = dy[i] * local(s[i]);
   });
 }
 
@@ -145,12 +152,12 @@ void forward_t(const ActivationSpec& spec, const T* x, T* y, int64_t rows, int64
     }
     case Activation::kElu: {
       const T a = T(spec.alpha);
-      map(x, y, n, kLibmGrain, [a](T v) { return v > T(0) ? v : a * std::expm1(v); });
+      map(x, y, n, kExpGrain, [a](T v) { return v > T(0) ? v : a * expm1_t(v); });
       return;
     }
     case Activation::kSelu:
-      map(x, y, n, kLibmGrain, [](T v) {
-        return T(kSeluScale) * (v > T(0) ? v : T(kSeluAlpha) * std::expm1(v));
+      map(x, y, n, kExpGrain, [](T v) {
+        return T(kSeluScale) * (v > T(0) ? v : T(kSeluAlpha) * expm1_t(v));
       });
       return;
     case Activation::kGelu:
@@ -169,8 +176,8 @@ void forward_t(const ActivationSpec& spec, const T* x, T* y, int64_t rows, int64
       map(x, y, n, kExpGrain, [](T v) { return v * sigmoid_t(v); });
       return;
     case Activation::kSoftplus:
-      map(x, y, n, kLibmGrain, [](T v) {
-        return (v > T(0) ? v : T(0)) + std::log1p(exp_t(-std::fabs(v)));
+      map(x, y, n, kExpGrain, [](T v) {
+        return (v > T(0) ? v : T(0)) + log1p_unit_t(exp_t(-std::fabs(v)));
       });
       return;
     case Activation::kSoftsign:
@@ -195,7 +202,7 @@ void forward_t(const ActivationSpec& spec, const T* x, T* y, int64_t rows, int64
       });
       return;
     case Activation::kTanh:
-      map(x, y, n, kLibmGrain, [](T v) { return std::tanh(v); });
+      map(x, y, n, kExpGrain, [](T v) { return tanh_t(v); });
       return;
     case Activation::kExponential:
       map(x, y, n, kExpGrain, [](T v) { return exp_t(v); });
