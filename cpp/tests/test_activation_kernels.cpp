@@ -201,8 +201,8 @@ double grad_ref(const ActivationSpec& s, double x) {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
-std::vector<double> forward_ref(const ActivationSpec& s, const std::vector<double>& x,
-                                int64_t rows, int64_t cols) {
+std::vector<double> forward_ref(const ActivationSpec& s, const std::vector<double>& x, int64_t rows,
+                                int64_t cols) {
   std::vector<double> y(x.size());
   for (int64_t r = 0; r < rows; ++r) {
     const double* xr = x.data() + r * cols;
@@ -459,10 +459,9 @@ TEST(Activation, SpecsFromKerasNames) {
   EXPECT_FALSE(lamina::activation_backward_needs_x(Activation::kSoftmax));
   // A backward that needs x refuses a null x instead of reading it.
   float y = 0.5f, dy = 1.0f, dx = 0.0f;
-  EXPECT_THROW(
-      lamina::activation_backward(Activation::kSilu, static_cast<const float*>(nullptr), &y, &dy,
-                                  &dx, 1, 1),
-      lamina::ValueError);
+  EXPECT_THROW(lamina::activation_backward(Activation::kSilu, static_cast<const float*>(nullptr),
+                                           &y, &dy, &dx, 1, 1),
+               lamina::ValueError);
 }
 
 TEST(Activation, BiasAddAndColumnSum) {

@@ -29,9 +29,9 @@ constexpr int64_t kLibmGrain = 2048;  // bodies calling libm's erfc
 
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
-constexpr double kSqrtHalf = 0.70710678118654752440;      // 1/sqrt(2)
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;    // 1/sqrt(2 pi)
-constexpr double kGeluTanhScale = 0.7978845608028654;     // sqrt(2/pi)
+constexpr double kSqrtHalf = 0.70710678118654752440;    // 1/sqrt(2)
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;  // 1/sqrt(2 pi)
+constexpr double kGeluTanhScale = 0.7978845608028654;   // sqrt(2/pi)
 constexpr double kGeluTanhCubic = 0.044715;
 
 // Rows per chunk so one chunk holds about this many elements.
@@ -156,9 +156,8 @@ void forward_t(const ActivationSpec& spec, const T* x, T* y, int64_t rows, int64
       return;
     }
     case Activation::kSelu:
-      map(x, y, n, kExpGrain, [](T v) {
-        return T(kSeluScale) * (v > T(0) ? v : T(kSeluAlpha) * expm1_t(v));
-      });
+      map(x, y, n, kExpGrain,
+          [](T v) { return T(kSeluScale) * (v > T(0) ? v : T(kSeluAlpha) * expm1_t(v)); });
       return;
     case Activation::kGelu:
       if (spec.approximate) {
@@ -168,17 +167,15 @@ void forward_t(const ActivationSpec& spec, const T* x, T* y, int64_t rows, int64
           return v * sigmoid_t(T(2) * z);
         });
       } else {
-        map(x, y, n, kLibmGrain,
-            [](T v) { return T(0.5) * v * std::erfc(-v * T(kSqrtHalf)); });
+        map(x, y, n, kLibmGrain, [](T v) { return T(0.5) * v * std::erfc(-v * T(kSqrtHalf)); });
       }
       return;
     case Activation::kSilu:
       map(x, y, n, kExpGrain, [](T v) { return v * sigmoid_t(v); });
       return;
     case Activation::kSoftplus:
-      map(x, y, n, kExpGrain, [](T v) {
-        return (v > T(0) ? v : T(0)) + log1p_unit_t(exp_t(-std::fabs(v)));
-      });
+      map(x, y, n, kExpGrain,
+          [](T v) { return (v > T(0) ? v : T(0)) + log1p_unit_t(exp_t(-std::fabs(v))); });
       return;
     case Activation::kSoftsign:
       map(x, y, n, kCheapGrain, [](T v) { return v / (T(1) + std::fabs(v)); });
@@ -224,8 +221,8 @@ void backward_t(const ActivationSpec& spec, const T* x, const T* y, const T* dy,
                 int64_t rows, int64_t cols) {
   const int64_t n = rows * cols;
   if (activation_backward_needs_x(spec) && x == nullptr && n > 0) {
-    throw ValueError(std::string("The backward pass of activation '") +
-                     activation_name(spec.kind) + "' needs its input.");
+    throw ValueError(std::string("The backward pass of activation '") + activation_name(spec.kind) +
+                     "' needs its input.");
   }
   switch (spec.kind) {
     case Activation::kLinear:
@@ -235,8 +232,7 @@ void backward_t(const ActivationSpec& spec, const T* x, const T* y, const T* dy,
       relu_backward(spec, x, y, dy, dx, n);
       return;
     case Activation::kRelu6:  // 0 < y < 6 exactly where 0 < x < 6
-      map_grad(y, dy, dx, n, kCheapGrain,
-               [](T v) { return v > T(0) && v < T(6) ? T(1) : T(0); });
+      map_grad(y, dy, dx, n, kCheapGrain, [](T v) { return v > T(0) && v < T(6) ? T(1) : T(0); });
       return;
     case Activation::kLeakyRelu: {
       const T a = T(spec.negative_slope);
@@ -349,20 +345,20 @@ void column_sum_t(const T* dy, int64_t rows, int64_t cols, T* out, bool accumula
 
 }  // namespace
 
-#define LAMINA_ACTIVATION_OVERLOADS(T)                                                          \
-  void activation_forward(const ActivationSpec& spec, const T* x, T* y, int64_t rows,           \
-                          int64_t cols) {                                                       \
-    forward_t(spec, x, y, rows, cols);                                                          \
-  }                                                                                             \
-  void activation_backward(const ActivationSpec& spec, const T* x, const T* y, const T* dy,     \
-                           T* dx, int64_t rows, int64_t cols) {                                 \
-    backward_t(spec, x, y, dy, dx, rows, cols);                                                 \
-  }                                                                                             \
-  void bias_add(T* y, const T* bias, int64_t rows, int64_t cols) {                              \
-    bias_add_t(y, bias, rows, cols);                                                            \
-  }                                                                                             \
-  void column_sum(const T* dy, int64_t rows, int64_t cols, T* out, bool accumulate) {           \
-    column_sum_t(dy, rows, cols, out, accumulate);                                              \
+#define LAMINA_ACTIVATION_OVERLOADS(T)                                                             \
+  void activation_forward(const ActivationSpec& spec, const T* x, T* y, int64_t rows,              \
+                          int64_t cols) {                                                          \
+    forward_t(spec, x, y, rows, cols);                                                             \
+  }                                                                                                \
+  void activation_backward(const ActivationSpec& spec, const T* x, const T* y, const T* dy, T* dx, \
+                           int64_t rows, int64_t cols) {                                           \
+    backward_t(spec, x, y, dy, dx, rows, cols);                                                    \
+  }                                                                                                \
+  void bias_add(T* y, const T* bias, int64_t rows, int64_t cols) {                                 \
+    bias_add_t(y, bias, rows, cols);                                                               \
+  }                                                                                                \
+  void column_sum(const T* dy, int64_t rows, int64_t cols, T* out, bool accumulate) {              \
+    column_sum_t(dy, rows, cols, out, accumulate);                                                 \
   }
 LAMINA_ACTIVATION_OVERLOADS(float)
 LAMINA_ACTIVATION_OVERLOADS(double)

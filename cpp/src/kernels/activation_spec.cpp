@@ -46,8 +46,7 @@ void check_params(const std::string& name, const Params& params,
     bool ok = false;
     for (const char* a : allowed) ok = ok || kv.first == a;
     if (!ok) {
-      throw ValueError("Activation '" + name + "' does not take the argument '" + kv.first +
-                       "'.");
+      throw ValueError("Activation '" + name + "' does not take the argument '" + kv.first + "'.");
     }
   }
 }

@@ -111,8 +111,7 @@ void log_softmax_forward(const float* x, float* y, int64_t rows, int64_t cols) {
 void log_softmax_forward(const double* x, double* y, int64_t rows, int64_t cols) {
   log_softmax_forward_t(x, y, rows, cols);
 }
-void log_softmax_backward(const float* y, const float* dy, float* dx, int64_t rows,
-                          int64_t cols) {
+void log_softmax_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) {
   log_softmax_backward_t(y, dy, dx, rows, cols);
 }
 void log_softmax_backward(const double* y, const double* dy, double* dx, int64_t rows,

@@ -13,7 +13,8 @@ namespace {
 
 class DenseOp final : public Op {
  public:
-  DenseOp(const std::string& name, int64_t in, int64_t units, const ActivationSpec& act, bool use_bias)
+  DenseOp(const std::string& name, int64_t in, int64_t units, const ActivationSpec& act,
+          bool use_bias)
       : Op(name), in_(in), units_(units), act_(act), use_bias_(use_bias) {
     Param kernel;
     kernel.name = "kernel";
