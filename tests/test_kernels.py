@@ -94,7 +94,7 @@ def test_activation_backward_matches_finite_differences(name):
     x[np.abs(x) < 1e-3] = 0.5  # keep away from relu's kink
     dy = RNG.standard_normal(x.shape)
     y = K.activation_forward(name, x)
-    analytic = K.activation_backward(name, y, dy)
+    analytic = K.activation_backward(name, x, y, dy)
     eps = 1e-6
     numeric = np.zeros_like(x)
     for idx in np.ndindex(x.shape):

@@ -98,21 +98,25 @@ void register_plan(py::module_& m) {
       .def(
           "add_dense",
           [](PyPlan& p, const std::string& name, int64_t in_features, int64_t units,
-             const std::string& activation, const py::array& kernel, const py::object& bias) {
-            auto op =
-                lamina::make_dense_op(name, in_features, units,
-                                      lamina::activation_from_name(activation), !bias.is_none());
+             const std::string& activation, const py::array& kernel, const py::object& bias,
+             const lamina::Params& activation_params) {
+            auto op = lamina::make_dense_op(name, in_features, units,
+                                            lamina::activation_spec(activation, activation_params),
+                                            !bias.is_none());
             bind_param(p, op->params()[0], kernel, name);
             if (!bias.is_none()) bind_param(p, op->params()[1], bias.cast<py::array>(), name);
             p.plan->add_op(std::move(op));
           },
           py::arg("name"), py::arg("in_features"), py::arg("units"), py::arg("activation"),
-          py::arg("kernel"), py::arg("bias"))
-      .def("add_activation",
-           [](PyPlan& p, const std::string& name, const std::string& activation) {
-             p.plan->add_op(
-                 lamina::make_activation_op(name, lamina::activation_from_name(activation)));
-           })
+          py::arg("kernel"), py::arg("bias"), py::arg("activation_params") = lamina::Params{})
+      .def(
+          "add_activation",
+          [](PyPlan& p, const std::string& name, const std::string& activation,
+             const lamina::Params& activation_params) {
+            p.plan->add_op(lamina::make_activation_op(
+                name, lamina::activation_spec(activation, activation_params)));
+          },
+          py::arg("name"), py::arg("activation"), py::arg("activation_params") = lamina::Params{})
       .def("add_dropout",
            [](PyPlan& p, const std::string& name, float rate, uint64_t seed) {
              if (!(rate >= 0.0f && rate < 1.0f)) {

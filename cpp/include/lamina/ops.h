@@ -76,8 +76,8 @@ class Op {
 
 // kernel [in, units], bias [units]; applied to the last axis of the input.
 std::unique_ptr<Op> make_dense_op(const std::string& name, int64_t in_features, int64_t units,
-                                  Activation act, bool use_bias);
-std::unique_ptr<Op> make_activation_op(const std::string& name, Activation act);
+                                  const ActivationSpec& activation, bool use_bias);
+std::unique_ptr<Op> make_activation_op(const std::string& name, const ActivationSpec& activation);
 std::unique_ptr<Op> make_dropout_op(const std::string& name, float rate, uint64_t seed);
 std::unique_ptr<Op> make_flatten_op(const std::string& name);
 

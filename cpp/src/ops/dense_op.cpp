@@ -1,6 +1,8 @@
-// Dense: y = act(x W + b) over the last axis. The logits are kept only for
-// softmax/sigmoid outputs, where a crossentropy loss reads them; relu, tanh
-// and sigmoid gradients are expressed through the output y.
+// Dense: y = act(x W + b) over the last axis. The pre-activation z = x W + b
+// is kept only when needed: when the activation's backward reads z (gelu,
+// silu, elu, ...), and for softmax/sigmoid outputs, whose logits a
+// crossentropy loss reads. relu, tanh, sigmoid and softmax gradients are
+// expressed through the output y.
 #include <cstring>
 
 #include "lamina/errors.h"
@@ -11,7 +13,8 @@ namespace {
 
 class DenseOp final : public Op {
  public:
-  DenseOp(const std::string& name, int64_t in, int64_t units, Activation act, bool use_bias)
+  DenseOp(const std::string& name, int64_t in, int64_t units, const ActivationSpec& act,
+          bool use_bias)
       : Op(name), in_(in), units_(units), act_(act), use_bias_(use_bias) {
     Param kernel;
     kernel.name = "kernel";
@@ -58,7 +61,10 @@ class DenseOp final : public Op {
   void backward(const float* x, const float* y, float* dy, float* dx, int64_t batch,
                 const StepContext&, bool dy_is_preactivation) override {
     const int64_t rows = batch * rows_per_sample_;
-    if (!dy_is_preactivation) activation_backward(act_, y, dy, dy, rows, units_);
+    if (!dy_is_preactivation) {
+      const float* z = keeps_logits() ? logits_.data() : nullptr;
+      activation_backward(act_, z, y, dy, dy, rows, units_);
+    }
     gemm_f32(true, false, in_, units_, rows, x, in_, dy, units_, params_[0].grad.data(), units_,
              false);
     if (use_bias_) column_sum(dy, rows, units_, params_[1].grad.data(), false);
@@ -68,16 +74,19 @@ class DenseOp final : public Op {
     }
   }
 
-  Activation output_activation() const override { return act_; }
+  Activation output_activation() const override { return act_.kind; }
   const float* preactivation(const float*) const override {
     return keeps_logits() ? logits_.data() : nullptr;
   }
 
  private:
-  bool keeps_logits() const { return act_ == Activation::kSoftmax || act_ == Activation::kSigmoid; }
+  bool keeps_logits() const {
+    return act_.kind == Activation::kSoftmax || act_.kind == Activation::kSigmoid ||
+           activation_backward_needs_x(act_);
+  }
 
   int64_t in_, units_;
-  Activation act_;
+  ActivationSpec act_;
   bool use_bias_;
   int64_t rows_per_sample_ = 1;
   Buffer logits_;
@@ -86,7 +95,7 @@ class DenseOp final : public Op {
 }  // namespace
 
 std::unique_ptr<Op> make_dense_op(const std::string& name, int64_t in_features, int64_t units,
-                                  Activation act, bool use_bias) {
+                                  const ActivationSpec& act, bool use_bias) {
   return std::make_unique<DenseOp>(name, in_features, units, act, use_bias);
 }
 

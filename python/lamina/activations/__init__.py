@@ -1,45 +1,80 @@
-"""Activation functions by Keras name. Each runs the native kernel that Dense
-and the Activation layer fuse into their forward and backward passes."""
+"""Activation functions by Keras name: `get`, `serialize`, `deserialize` and
+the functions themselves. Each runs the native kernel that Dense and the
+Activation layer fuse into their forward and backward passes."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Optional, Tuple
 
-import numpy as np
+from lamina.activations.activations import (
+    elu,
+    exponential,
+    gelu,
+    hard_sigmoid,
+    hard_silu,
+    hard_swish,
+    leaky_relu,
+    linear,
+    log_softmax,
+    mish,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    swish,
+    tanh,
+)
 
-from lamina import _core
+ActivationFn = Callable[..., Any]
+
+ALL_OBJECTS = (
+    relu, leaky_relu, relu6, softmax, elu, selu, softplus, softsign, silu, gelu, tanh,
+    sigmoid, exponential, hard_sigmoid, hard_silu, linear, mish, log_softmax,
+)
+ALL_OBJECTS_DICT: Dict[str, ActivationFn] = {fn.__name__: fn for fn in ALL_OBJECTS}
+ALL_OBJECTS_DICT["swish"] = silu
+ALL_OBJECTS_DICT["hard_swish"] = hard_silu
+
+# Keras activations lamina does not compute (yet): named in the error message.
+_KERAS_ONLY = (
+    "celu", "glu", "hard_shrink", "hard_tanh", "log_sigmoid", "soft_shrink", "sparse_plus",
+    "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink", "threshold",
+)
 
 
-def _native(name: str) -> Callable[[Any], np.ndarray]:
-    def activation(x: Any) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64 if np.asarray(x).dtype == np.float64 else np.float32)
-        if x.ndim == 0:
-            return _core.kernels.activation_forward(name, x.reshape(1, 1)).reshape(())
-        return _core.kernels.activation_forward(name, np.ascontiguousarray(x))
-
-    activation.__name__ = name
-    activation.__qualname__ = name
-    activation.__doc__ = f"`{name}` activation, computed by lamina's native kernel."
-    return activation
-
-
-relu = _native("relu")
-sigmoid = _native("sigmoid")
-tanh = _native("tanh")
-softmax = _native("softmax")
-linear = _native("linear")
-
-_BY_NAME: Dict[str, Callable[[Any], np.ndarray]] = {
-    "relu": relu,
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "softmax": softmax,
-    "linear": linear,
-}
+def _unknown(identifier: Any) -> ValueError:
+    name = identifier if isinstance(identifier, str) else getattr(identifier, "__name__", "")
+    if name in _KERAS_ONLY:
+        return ValueError(
+            f"Activation {name!r} exists in Keras but lamina does not compute it yet. "
+            f"lamina supports: {sorted(ALL_OBJECTS_DICT)}"
+        )
+    if callable(identifier):
+        return ValueError(
+            f"Could not interpret activation function identifier: {identifier!r}. lamina "
+            "differentiates its own native activations only, not arbitrary Python functions; "
+            f"pass one of {sorted(ALL_OBJECTS_DICT)} by name or as lamina.activations.<name>."
+        )
+    return ValueError(
+        f"Could not interpret activation function identifier: {identifier!r}. "
+        f"lamina supports: {sorted(ALL_OBJECTS_DICT)}"
+    )
 
 
-def get(identifier: Any) -> Callable[[Any], np.ndarray]:
-    """Resolves None, a name or one of this module's functions.
+def get(identifier: Any) -> ActivationFn:
+    """Resolves an activation identifier to one of this module's functions.
+
+    Args:
+        identifier: None (linear), a Keras name (`"relu"`, `"swish"`, ...), a
+            serialized config dict, one of this module's functions, or the
+            same-named function from the `keras` package.
+
+    Returns:
+        The lamina activation function.
 
     Raises:
         ValueError: for a name lamina does not know or an arbitrary Python
@@ -47,25 +82,63 @@ def get(identifier: Any) -> Callable[[Any], np.ndarray]:
     """
     if identifier is None:
         return linear
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     if isinstance(identifier, str):
-        fn = _BY_NAME.get(identifier)
+        fn = ALL_OBJECTS_DICT.get(identifier)
         if fn is None:
-            raise ValueError(
-                f"Could not interpret activation function identifier: {identifier!r}. "
-                f"lamina supports: {sorted(_BY_NAME)}"
-            )
+            raise _unknown(identifier)
         return fn
-    known = _BY_NAME.get(getattr(identifier, "__name__", ""))
+    name = getattr(identifier, "__name__", "")
+    known = ALL_OBJECTS_DICT.get(name)
     if known is not None and known is identifier:
         return known
-    raise ValueError(
-        f"Could not interpret activation function identifier: {identifier!r}. lamina runs "
-        f"its native activations only; pass one of {sorted(_BY_NAME)} by name."
-    )
+    # keras.activations.relu and friends mean the same computation.
+    module = getattr(identifier, "__module__", "") or ""
+    if known is not None and (module == "keras" or module.startswith("keras.")):
+        return known
+    raise _unknown(identifier)
 
 
-def serialize(activation: Callable[..., Any]) -> str:
-    return activation.__name__
+def serialize(activation: ActivationFn) -> str:
+    """Keras's serialized form of a built-in activation: its canonical name.
+
+    Raises:
+        ValueError: if `activation` is not one of lamina's activations.
+    """
+    name = getattr(activation, "__name__", "")
+    if ALL_OBJECTS_DICT.get(name) is not activation:
+        raise ValueError(f"Unknown activation function {activation!r} cannot be serialized.")
+    return name
 
 
-__all__ = ["get", "linear", "relu", "serialize", "sigmoid", "softmax", "tanh"]
+def deserialize(config: Any, custom_objects: Optional[Dict[str, Any]] = None) -> ActivationFn:
+    """Returns the activation named by `config` (a name or Keras's config dict).
+
+    Raises:
+        ValueError: if the config names no activation lamina computes.
+    """
+    if custom_objects and isinstance(config, str) and config in custom_objects:
+        return get(custom_objects[config])
+    if isinstance(config, dict):
+        inner = config.get("config")
+        if isinstance(inner, str):
+            return get(inner)
+        raise _unknown(config)
+    return get(config)
+
+
+def plan_spec(activation: ActivationFn) -> Tuple[str, Dict[str, float]]:
+    """The (name, parameters) a native plan op needs for a resolved activation.
+
+    A layer's activation is a function with Keras's defaults, so the
+    parameters are always empty; the kernels apply the defaults.
+    """
+    return serialize(activation), {}
+
+
+__all__ = [
+    "deserialize", "elu", "exponential", "gelu", "get", "hard_sigmoid", "hard_silu",
+    "hard_swish", "leaky_relu", "linear", "log_softmax", "mish", "relu", "relu6", "selu",
+    "serialize", "sigmoid", "silu", "softmax", "softplus", "softsign", "swish", "tanh",
+]

@@ -1,4 +1,5 @@
-"""Activation: applies an activation function element-wise (softmax per row)."""
+"""Activation: applies an activation function element-wise (softmax and
+log_softmax over the last axis)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ class Activation(Layer):
     """Applies `activation` to its input.
 
     Args:
-        activation: an activation name, e.g. `"relu"` or `"softmax"`.
+        activation: an activation name, e.g. `"relu"` or `"softmax"`, or a
+            `lamina.activations` function.
 
     Input shape:
         Arbitrary. Output shape: same as the input.
@@ -23,7 +25,8 @@ class Activation(Layer):
         self.activation = activations.get(activation)
 
     def _add_to_plan(self, plan: Any) -> None:
-        plan.add_activation(self.name, self.activation.__name__)
+        activation, activation_params = activations.plan_spec(self.activation)
+        plan.add_activation(self.name, activation, activation_params)
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()

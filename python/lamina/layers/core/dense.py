@@ -13,7 +13,8 @@ class Dense(Layer):
 
     Args:
         units: positive int, the output size.
-        activation: activation name (None means linear).
+        activation: an activation name or a `lamina.activations` function
+            (None means linear).
         use_bias: whether to add a bias vector.
         kernel_initializer: initializer for the `(input_dim, units)` kernel.
         bias_initializer: initializer for the `(units,)` bias.
@@ -80,13 +81,15 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def _add_to_plan(self, plan: Any) -> None:
+        activation, activation_params = activations.plan_spec(self.activation)
         plan.add_dense(
             self.name,
             self.kernel.shape[0],
             self.units,
-            self.activation.__name__,
+            activation,
             self.kernel.value,
             self.bias.value if self.use_bias else None,
+            activation_params,
         )
 
     def get_config(self) -> Dict[str, Any]:

@@ -1,0 +1,127 @@
+// Vectorisable float32 exp, expm1 and tanh for the baseline activation and
+// softmax kernels: straight-line code (clamps, a polynomial, integer bit
+// moves) that the compiler turns into SIMD, unlike calls into libm. exp is
+// within 2 ulp of the correctly rounded value over float's range, tanh and
+// expm1 within a few (tests check them). Included only by baseline
+// (non-ISA) files, so no ISA-specific copy of these inlines exists.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace lamina {
+namespace vec_math {
+
+inline float bits_to_float(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+inline uint32_t float_to_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+// e^x. Below -104 the true value rounds to 0; above 88.73 it overflows to
+// inf (the clamp at 89 still overflows); NaN propagates through the clamps.
+inline float exp_f32(float x) {
+  float xc = x < -104.0f ? -104.0f : x;
+  xc = xc > 89.0f ? 89.0f : xc;
+  // n = round(x / ln2) via the 1.5 * 2^23 shifter, which leaves n in the low
+  // mantissa bits of t (no float-to-int conversion, so NaN is harmless).
+  const float shifter = 12582912.0f;
+  const float t = xc * 1.44269504088896341f + shifter;
+  const float n = t - shifter;
+  const int32_t ni = static_cast<int32_t>(float_to_bits(t) - float_to_bits(shifter));
+  // r = x - n ln2 in two steps (Cody-Waite), |r| <= ln2 / 2.
+  float r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  // Cephes expf polynomial: e^r ~ 1 + r + r^2 p(r).
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float er = p * (r * r) + r + 1.0f;
+  // 2^n as two factors so n in [-150, 129] stays within normal exponents; the
+  // second multiply rounds once into the subnormal range when it must.
+  const int32_t n1 = ni >> 1;  // floor(n / 2)
+  const int32_t n2 = ni - n1;
+  const float s1 = bits_to_float(static_cast<uint32_t>(n1 + 127) << 23);
+  const float s2 = bits_to_float(static_cast<uint32_t>(n2 + 127) << 23);
+  return er * s1 * s2;
+}
+
+// e^r - 1 for |r| <= ln2 / 2, from the same polynomial as exp_f32 (no
+// cancellation: the result is r + r^2 p(r)).
+inline float expm1_small_f32(float r) {
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  return p * (r * r) + r;
+}
+
+// e^x - 1 with full relative accuracy near 0: the polynomial where
+// |x| <= ln2 / 2, else exp_f32(x) - 1 (|result| >= 0.29 there, so the
+// subtraction loses nothing). Both are computed and one selected, so the
+// loop stays branch-free.
+inline float expm1_f32(float x) {
+  const bool near_zero = std::fabs(x) <= 0.34f;
+  const float small = expm1_small_f32(near_zero ? x : 0.0f);
+  const float large = exp_f32(x) - 1.0f;
+  return near_zero ? small : large;
+}
+
+// tanh(x) = expm1(2x) / (expm1(2x) + 2), with x clamped to +-9 where tanh
+// already rounds to +-1 in float32; within 3 ulp.
+inline float tanh_f32(float x) {
+  float xc = x < -9.0f ? -9.0f : x;
+  xc = xc > 9.0f ? 9.0f : xc;
+  const float u = expm1_f32(2.0f * xc);
+  return u / (u + 2.0f);
+}
+
+// log(1 + t) for t in [0, 1] (softplus's log1p(exp(-|x|))). u = 1 + t is
+// split as 2^e (1 + f) with e in {0, 1} and |f| <= sqrt(2) - 1, log(1 + f)
+// from the Cephes logf polynomial, and the rounding of 1 + t corrected by
+// (t - (u - 1)) / u, the classic log1p trick.
+inline float log1p_unit_f32(float t) {
+  const float u = 1.0f + t;
+  const bool upper = u > 1.41421356f;
+  const float f = upper ? 0.5f * u - 1.0f : u - 1.0f;
+  const float e = upper ? 1.0f : 0.0f;
+  const float z = f * f;
+  float p = 7.0376836292e-2f;
+  p = p * f - 1.1514610310e-1f;
+  p = p * f + 1.1676998740e-1f;
+  p = p * f - 1.2420140846e-1f;
+  p = p * f + 1.4249322787e-1f;
+  p = p * f - 1.6668057665e-1f;
+  p = p * f + 2.0000714765e-1f;
+  p = p * f - 2.4999993993e-1f;
+  p = p * f + 3.3333331174e-1f;
+  float y = p * f * z + e * -2.12194440e-4f - 0.5f * z;
+  y = f + y + e * 0.693359375f;
+  return y + (t - (u - 1.0f)) / u;
+}
+
+// The exp/expm1/tanh each activation uses: the vectorisable ones for
+// float32, libm's on the float64 reference path.
+inline float exp_t(float x) { return exp_f32(x); }
+inline double exp_t(double x) { return std::exp(x); }
+inline float expm1_t(float x) { return expm1_f32(x); }
+inline double expm1_t(double x) { return std::expm1(x); }
+inline float tanh_t(float x) { return tanh_f32(x); }
+inline double tanh_t(double x) { return std::tanh(x); }
+inline float log1p_unit_t(float t) { return log1p_unit_f32(t); }
+inline double log1p_unit_t(double t) { return std::log1p(t); }
+
+}  // namespace vec_math
+}  // namespace lamina
