@@ -56,6 +56,8 @@ class LossFunctionWrapper(Loss):
     @classmethod
     def from_config(cls, config: Dict[str, Any]) -> Loss:
         config = dict(config)
+        if "fn" not in config:  # a built-in subclass: its config is its arguments
+            return cls(**config)
         fn = config.pop("fn")
         if isinstance(fn, str):
             from lamina.losses import get
