@@ -131,7 +131,8 @@ def test_loss_class_matches_keras_for_every_reduction(case, keras_ref):
         for weights in (None, sw):
             want = np.asarray(ref(y, p, sample_weight=weights))
             got = ours(y, p, sample_weight=weights)
-            _close(got, want, f"{name} {kwargs} reduction={reduction} weighted={weights is not None}")
+            what = f"{name} {kwargs} reduction={reduction} weighted={weights is not None}"
+            _close(got, want, what)
 
 
 @pytest.mark.parity
@@ -238,7 +239,8 @@ def test_native_gradients_match_finite_differences(native):
         up, down = p.copy(), p.copy()
         up[idx] += h
         down[idx] -= h
-        numeric[idx] = (K.loss(name, up, y, sw, params)[0] - K.loss(name, down, y, sw, params)[0]) / (2 * h)
+        numeric[idx] = (K.loss(name, up, y, sw, params)[0]
+                        - K.loss(name, down, y, sw, params)[0]) / (2 * h)
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7, err_msg=name)
     # The float32 kernel agrees with the float64 reference.
     t32, rows32, g32 = K.loss(name, *_f32(p, y, sw), params)
@@ -439,7 +441,8 @@ def test_compile_accepts_every_name_function_and_class():
     y = RNG.uniform(0.1, 0.9, (4, 2)).astype(np.float32)
     for ident in ["mse", "MAE", "logcosh", "kld", lamina.losses.huber, lamina.losses.Poisson,
                   lamina.losses.Huber(delta=2.0), {"class_name": "LogCosh", "config": {}}]:
-        model = lamina.Sequential([lamina.Input((3,)), lamina.layers.Dense(2, activation="sigmoid")])
+        model = lamina.Sequential([lamina.Input((3,)),
+                                   lamina.layers.Dense(2, activation="sigmoid")])
         model.compile("sgd", ident)
         assert np.isfinite(model.train_on_batch(x, y)), ident
 

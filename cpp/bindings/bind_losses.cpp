@@ -77,8 +77,8 @@ void register_loss_kernels(py::module_& kernels) {
   // The engine's reduction of a weighted loss sum: (grad scale, value scale).
   kernels.def(
       "loss_reduction_scale",
-      [](const std::string& name, const lamina::Params& params,
-         std::optional<Arr<float>> sw, Arr<float> y, int64_t rows, int64_t cols) {
+      [](const std::string& name, const lamina::Params& params, std::optional<Arr<float>> sw,
+         Arr<float> y, int64_t rows, int64_t cols) {
         auto loss = lamina::make_loss(name, params);
         if (rows < 0 || y.size() != rows * loss->label_cols(cols) || (sw && sw->size() != rows)) {
           throw lamina::ValueError("loss_reduction_scale: labels or weights do not fit rows.");

@@ -67,12 +67,14 @@ class LossImpl : public NativeLoss {
 };
 
 // Losses on values (no logits, no options but the kernel's own).
-#define LAMINA_PLAIN_LOSS(Class, kernel)                                 \
-  class Class final : public LossImpl<Class> {                           \
-   public:                                                               \
-    using LossImpl::LossImpl;                                            \
-    template <typename T>                                                \
-    double run(const LossArgs<T>& a, bool) const { return kernel(a); } \
+#define LAMINA_PLAIN_LOSS(Class, kernel)           \
+  class Class final : public LossImpl<Class> {     \
+   public:                                         \
+    using LossImpl::LossImpl;                      \
+    template <typename T>                          \
+    double run(const LossArgs<T>& a, bool) const { \
+      return kernel(a);                            \
+    }                                              \
   };
 LAMINA_PLAIN_LOSS(MeanSquaredError, mean_squared_error)
 LAMINA_PLAIN_LOSS(MeanAbsoluteError, mean_absolute_error)
@@ -174,8 +176,7 @@ class CategoricalFocalCrossentropy final : public CrossentropyLoss<CategoricalFo
   }
 };
 
-class SparseCategoricalCrossentropy final
-    : public CrossentropyLoss<SparseCategoricalCrossentropy> {
+class SparseCategoricalCrossentropy final : public CrossentropyLoss<SparseCategoricalCrossentropy> {
  public:
   using CrossentropyLoss::CrossentropyLoss;
   int64_t label_cols(int64_t) const override { return 1; }

@@ -186,9 +186,9 @@ double Plan::loss_and_grad(const float* y, const float* sw, int64_t rows, bool w
   *fused = logits != nullptr;
   loss_->check_labels(y, lrows, cols);
   const LossScale reduce = loss_->reduction_scale(sw, y, lrows, cols);
-  const double total = loss_->compute(act_ptr_.back(), logits, y, sw, lrows, cols,
-                                      want_grad ? loss_grad_.data() : nullptr,
-                                      static_cast<float>(reduce.grad));
+  const double total =
+      loss_->compute(act_ptr_.back(), logits, y, sw, lrows, cols,
+                     want_grad ? loss_grad_.data() : nullptr, static_cast<float>(reduce.grad));
   return total * reduce.value;
 }
 

@@ -204,18 +204,18 @@ double cosine_similarity_t(const LossArgs<T>& a) {
 
 }  // namespace
 
-#define LAMINA_DEFINE_REGRESSION_LOSSES(T)                                                       \
-  double mean_squared_error(const LossArgs<T>& a) { return mse_t(a); }                           \
-  double mean_absolute_error(const LossArgs<T>& a) { return mae_t(a); }                          \
-  double mean_absolute_percentage_error(const LossArgs<T>& a) { return mape_t(a); }              \
-  double mean_squared_logarithmic_error(const LossArgs<T>& a) { return msle_t(a); }              \
-  double huber(const LossArgs<T>& a, double delta) { return huber_t(a, delta); }                 \
-  double log_cosh(const LossArgs<T>& a) { return log_cosh_t(a); }                                \
-  double poisson(const LossArgs<T>& a) { return poisson_t(a); }                                  \
-  double kl_divergence(const LossArgs<T>& a) { return kl_divergence_t(a); }                      \
-  double hinge(const LossArgs<T>& a) { return hinge_t(a, false); }                               \
-  double squared_hinge(const LossArgs<T>& a) { return hinge_t(a, true); }                        \
-  double categorical_hinge(const LossArgs<T>& a) { return categorical_hinge_t(a); }              \
+#define LAMINA_DEFINE_REGRESSION_LOSSES(T)                                          \
+  double mean_squared_error(const LossArgs<T>& a) { return mse_t(a); }              \
+  double mean_absolute_error(const LossArgs<T>& a) { return mae_t(a); }             \
+  double mean_absolute_percentage_error(const LossArgs<T>& a) { return mape_t(a); } \
+  double mean_squared_logarithmic_error(const LossArgs<T>& a) { return msle_t(a); } \
+  double huber(const LossArgs<T>& a, double delta) { return huber_t(a, delta); }    \
+  double log_cosh(const LossArgs<T>& a) { return log_cosh_t(a); }                   \
+  double poisson(const LossArgs<T>& a) { return poisson_t(a); }                     \
+  double kl_divergence(const LossArgs<T>& a) { return kl_divergence_t(a); }         \
+  double hinge(const LossArgs<T>& a) { return hinge_t(a, false); }                  \
+  double squared_hinge(const LossArgs<T>& a) { return hinge_t(a, true); }           \
+  double categorical_hinge(const LossArgs<T>& a) { return categorical_hinge_t(a); } \
   double cosine_similarity(const LossArgs<T>& a) { return cosine_similarity_t(a); }
 LAMINA_DEFINE_REGRESSION_LOSSES(float)
 LAMINA_DEFINE_REGRESSION_LOSSES(double)

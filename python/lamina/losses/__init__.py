@@ -25,7 +25,7 @@ from lamina.losses.functions import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
-from lamina.losses.loss import Loss, reduce_weighted_values
+from lamina.losses.loss import Loss, reduce_weighted_values  # noqa: F401 (public)
 from lamina.losses.losses import (
     BinaryCrossentropy,
     BinaryFocalCrossentropy,

@@ -180,7 +180,7 @@ class Loss:
         return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
-    def from_config(cls, config: Dict[str, Any]) -> "Loss":
+    def from_config(cls, config: Dict[str, Any]) -> Loss:
         return cls(**config)
 
     def __repr__(self) -> str:

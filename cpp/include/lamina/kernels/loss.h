@@ -20,9 +20,9 @@ struct LossArgs {
   const T* weight = nullptr;  // [rows] or null
   int64_t rows = 0;
   int64_t cols = 0;
-  T scale = T(1);             // gradient scale (the reduction's 1/denominator)
-  T* row_loss = nullptr;      // [rows] out, or null
-  T* grad = nullptr;          // [rows, cols] out, or null
+  T scale = T(1);         // gradient scale (the reduction's 1/denominator)
+  T* row_loss = nullptr;  // [rows] out, or null
+  T* grad = nullptr;      // [rows, cols] out, or null
 };
 
 // Throws ValueError naming the first label that is NaN, not an integer, < 0 or
