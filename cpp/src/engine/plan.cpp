@@ -185,11 +185,11 @@ double Plan::loss_and_grad(const float* y, const float* sw, int64_t rows, bool w
   }
   *fused = logits != nullptr;
   loss_->check_labels(y, lrows, cols);
-  const double denominator = loss_->denominator(sw, lrows);
-  const float scale = denominator > 0.0 ? static_cast<float>(1.0 / denominator) : 0.0f;
-  const double total = loss_->compute(act_ptr_.back(), logits, y, sw, lrows, cols,
-                                      want_grad ? loss_grad_.data() : nullptr, scale);
-  return denominator > 0.0 ? total / denominator : 0.0;
+  const LossScale reduce = loss_->reduction_scale(sw, y, lrows, cols);
+  const double total =
+      loss_->compute(act_ptr_.back(), logits, y, sw, lrows, cols,
+                     want_grad ? loss_grad_.data() : nullptr, static_cast<float>(reduce.grad));
+  return total * reduce.value;
 }
 
 void Plan::accumulate_metrics(const float* y, const float* sw, int64_t rows, double loss) {

@@ -1,96 +1,152 @@
-"""`keras.losses`: loss classes, their function forms and `get`."""
+"""`keras.losses`: loss classes, their function forms, `get`, `serialize`
+and `deserialize`."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict
+import inspect
+from typing import Any, Dict, Optional
 
-import numpy as np
-
+from lamina.losses.functions import (
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_hinge,
+    cosine_similarity,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)
+from lamina.losses.loss import Loss, reduce_weighted_values  # noqa: F401 (public)
 from lamina.losses.losses import (
     BinaryCrossentropy,
+    BinaryFocalCrossentropy,
     CategoricalCrossentropy,
-    Loss,
+    CategoricalFocalCrossentropy,
+    CategoricalHinge,
+    CosineSimilarity,
+    Hinge,
+    Huber,
+    KLDivergence,
+    LogCosh,
+    LossFunctionWrapper,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
     MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    Poisson,
     SparseCategoricalCrossentropy,
+    SquaredHinge,
 )
 
-
-def _per_sample(cls: type, name: str) -> Callable[..., np.ndarray]:
-    def loss_fn(y_true: Any, y_pred: Any, **kwargs: Any) -> np.ndarray:
-        loss = cls(**kwargs) if kwargs else cls()
-        y_pred = np.asarray(y_pred, dtype=np.float32)
-        n = y_pred.shape[0]
-        y_true = np.asarray(y_true)
-        return np.array(
-            [loss(y_true[i : i + 1], y_pred[i : i + 1]) for i in range(n)], dtype=np.float32
-        )
-
-    loss_fn.__name__ = name
-    loss_fn.__qualname__ = name
-    loss_fn._loss_class = cls  # type: ignore[attr-defined]
-    return loss_fn
-
-
-sparse_categorical_crossentropy = _per_sample(
-    SparseCategoricalCrossentropy, "sparse_categorical_crossentropy"
-)
-categorical_crossentropy = _per_sample(CategoricalCrossentropy, "categorical_crossentropy")
-binary_crossentropy = _per_sample(BinaryCrossentropy, "binary_crossentropy")
-mean_squared_error = _per_sample(MeanSquaredError, "mean_squared_error")
+# Aliases Keras 3 exports (`keras.losses.mse`, ...), plus tf.keras 2.x's
+# `logcosh` and `kullback_leibler_divergence`.
 mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
+bce = BCE = binary_crossentropy
 
-_BY_NAME: Dict[str, type] = {
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "binary_crossentropy": BinaryCrossentropy,
-    "bce": BinaryCrossentropy,
-    "mean_squared_error": MeanSquaredError,
-    "mse": MeanSquaredError,
-    "MSE": MeanSquaredError,
-}
+_CLASSES = [
+    Loss, LossFunctionWrapper, KLDivergence, Poisson, BinaryCrossentropy,
+    BinaryFocalCrossentropy, CategoricalCrossentropy, CategoricalFocalCrossentropy,
+    SparseCategoricalCrossentropy, MeanSquaredError, MeanAbsoluteError,
+    MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, LogCosh, Huber,
+    Hinge, SquaredHinge, CategoricalHinge,
+]
+_FUNCTIONS = [
+    kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
+    categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy,
+    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber, hinge, squared_hinge,
+    categorical_hinge,
+]
+ALL_OBJECTS_DICT: Dict[str, Any] = {obj.__name__: obj for obj in _CLASSES + _FUNCTIONS}
+ALL_OBJECTS_DICT.update({
+    "bce": binary_crossentropy, "BCE": binary_crossentropy,
+    "kld": kl_divergence, "KLD": kl_divergence,
+    "mae": mean_absolute_error, "MAE": mean_absolute_error,
+    "mse": mean_squared_error, "MSE": mean_squared_error,
+    "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,
+    "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
+    # tf.keras 2.x names Keras 3 dropped.
+    "logcosh": log_cosh, "kullback_leibler_divergence": kl_divergence,
+})
 
 
-def get(identifier: Any) -> Loss:
-    """Resolves a loss name, class, instance or one of this module's functions.
+def serialize(loss: Any) -> Dict[str, Any]:
+    """Keras's serialised form of a `Loss` instance or a loss function.
 
     Raises:
-        ValueError: for an unknown name, or a plain Python function (lamina
-            has no automatic differentiation of Python code).
+        ValueError: for anything else.
     """
-    if isinstance(identifier, Loss):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier) or _BY_NAME.get(identifier.lower())
-        if cls is None:
-            raise ValueError(
-                f"Could not interpret loss identifier: {identifier}. "
-                f"lamina knows: {sorted(_BY_NAME)}"
-            )
-        return cls()
-    if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier()
-    if callable(identifier) and hasattr(identifier, "_loss_class"):
-        return identifier._loss_class()
-    if callable(identifier):
-        raise ValueError(
-            f"lamina cannot train with the Python function {identifier!r} as a loss: it has no "
-            "automatic differentiation of Python code. Use a built-in loss by name or class, "
-            f"e.g. one of {sorted(_BY_NAME)}."
-        )
+    if isinstance(loss, Loss):
+        return {"module": "keras.losses", "class_name": type(loss).__name__,
+                "config": loss.get_config(), "registered_name": None}
+    if callable(loss) and getattr(loss, "__name__", None) in ALL_OBJECTS_DICT:
+        return {"module": "keras.losses", "class_name": "function", "config": loss.__name__,
+                "registered_name": "function"}
+    raise ValueError(f"Cannot serialize loss {loss!r}: not a keras.losses class or function.")
+
+
+def deserialize(config: Any, custom_objects: Optional[Dict[str, Any]] = None) -> Any:
+    """The loss class instance or function a `serialize` result (or a bare
+    name) describes.
+
+    Raises:
+        ValueError: for an unknown name or class.
+    """
+    objects = dict(ALL_OBJECTS_DICT, **(custom_objects or {}))
+    if isinstance(config, str):
+        if config not in objects:
+            raise ValueError(f"Could not interpret loss identifier: {config}")
+        return objects[config]
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Could not interpret serialized loss: {config!r}")
+    class_name, inner = config["class_name"], config.get("config")
+    if class_name == "function":
+        return deserialize(inner, custom_objects)
+    cls = objects.get(class_name)
+    if not (inspect.isclass(cls) and issubclass(cls, Loss)):
+        raise ValueError(f"Unknown loss class: {class_name}. Known: "
+                         f"{sorted(c.__name__ for c in _CLASSES)}")
+    return cls.from_config(inner or {})
+
+
+def get(identifier: Any) -> Any:
+    """A loss function or `Loss` instance from a name, config dict, class,
+    instance or function, as `keras.losses.get` resolves it: function names
+    give the function, class names an instance with default arguments.
+
+    Raises:
+        ValueError: for an identifier that names no loss.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = ALL_OBJECTS_DICT.get(identifier)
+    else:
+        obj = identifier
+    if callable(obj):
+        return obj() if inspect.isclass(obj) else obj
     raise ValueError(f"Could not interpret loss identifier: {identifier}")
 
 
-__all__ = [
-    "BinaryCrossentropy",
-    "CategoricalCrossentropy",
-    "Loss",
-    "MSE",
-    "MeanSquaredError",
-    "SparseCategoricalCrossentropy",
-    "binary_crossentropy",
-    "categorical_crossentropy",
-    "get",
-    "mean_squared_error",
-    "mse",
-    "sparse_categorical_crossentropy",
-]
+__all__ = sorted(
+    [c.__name__ for c in _CLASSES] + [f.__name__ for f in _FUNCTIONS]
+    + ["mse", "MSE", "mae", "MAE", "mape", "MAPE", "msle", "MSLE", "kld", "KLD",
+       "kullback_leibler_divergence", "logcosh", "bce", "BCE", "get", "serialize", "deserialize",
+       "reduce_weighted_values"]
+)

@@ -74,17 +74,35 @@ class CompiledMetrics:
 
 
 def resolve_loss(loss: Any) -> losses_module.Loss:
+    """The `Loss` object `compile(loss=...)` names: a name, class, instance,
+    config dict or `keras.losses` function (one per output of a Sequential).
+
+    Raises:
+        ValueError: for no loss, an unknown one, several, or one the engine
+            cannot train with (a plain Python function: lamina does not
+            differentiate Python code).
+    """
     if loss is None:
         raise ValueError("You must pass a `loss` to `compile()` before training.")
     if isinstance(loss, (list, tuple)):
         if len(loss) != 1:
             raise ValueError(f"A Sequential model has one output; received {len(loss)} losses.")
         loss = loss[0]
-    if isinstance(loss, dict):
+    if isinstance(loss, dict) and "class_name" not in loss:
         if len(loss) != 1:
             raise ValueError(f"A Sequential model has one output; received losses {list(loss)}.")
         loss = next(iter(loss.values()))
-    return losses_module.get(loss)
+    obj = losses_module.get(loss)
+    if not isinstance(obj, losses_module.Loss):
+        name = loss if isinstance(loss, str) else getattr(obj, "__name__", None)
+        obj = losses_module.LossFunctionWrapper(obj, name=name)
+    if not obj.native_kind:
+        known = sorted(k for k in losses_module.ALL_OBJECTS_DICT if k[0].islower())
+        raise ValueError(
+            f"lamina cannot train with the loss {loss!r}: it has no automatic differentiation "
+            f"of Python code. Use a built-in loss by name or class, e.g. one of {known}."
+        )
+    return obj
 
 
 def prepare_targets(
@@ -94,11 +112,20 @@ def prepare_targets(
     step reads it (sparse labels: one value per output row).
 
     Raises:
-        ValueError: when the shapes cannot match, or sparse labels are out of
-            range, NaN or not integers (naming the value and its position).
+        ValueError: when the shapes cannot match, the loss reduces over an axis
+            other than the output's last, or sparse labels are out of range,
+            NaN or not integers (naming the value and its position; labels
+            equal to `ignore_class` may be anything).
     """
     out = tuple(output_shape[1:])
     n = y.shape[0]
+    axis = getattr(loss, "axis", -1)
+    if axis not in (-1, len(out)):
+        raise ValueError(
+            f"lamina trains {loss.native_kind} over the last axis of the output only; "
+            f"received axis={axis} for the output shape {(None,) + out} of model "
+            f"'{model_name}'."
+        )
     sparse = loss.native_kind == "sparse_categorical_crossentropy"
     if sparse:
         expected = out[:-1]
@@ -115,12 +142,17 @@ def prepare_targets(
                 f"of model '{model_name}').{hint}"
             )
         labels = y.reshape(n, -1)
-        check_sparse_labels(labels.reshape(-1), int(out[-1]), model_name)
+        flat = labels.reshape(-1)
+        ignore = getattr(loss, "ignore_class", None)
+        if ignore is not None:
+            # Ignored labels may lie outside the classes (-1, 255, ...).
+            flat = np.where(flat == np.float32(ignore), np.float32(0), flat)
+        check_sparse_labels(flat, int(out[-1]), model_name)
         return labels
     if int(np.prod(y.shape[1:], dtype=np.int64)) != int(np.prod(out, dtype=np.int64)):
         hint = ""
         if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):
-            if loss.native_kind == "categorical_crossentropy":
+            if loss.native_kind in ("categorical_crossentropy", "categorical_focal_crossentropy"):
                 hint = (" The labels look like class indices: use "
                         "loss='sparse_categorical_crossentropy', or one-hot encode them with "
                         "keras.utils.to_categorical.")
