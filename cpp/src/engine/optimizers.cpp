@@ -368,8 +368,10 @@ class KerasOptimizer final : public NativeOptimizer {
     }
   }
 
+  // At least one: an empty slot list marks a frozen weight, so a stateless
+  // rule (SGD without momentum) gets one unused array.
   int slots_per_weight() const override {
-    return rule_->slots() + (accumulating() ? 1 : 0) + (use_ema_ ? 1 : 0);
+    return std::max(1, rule_->slots() + (accumulating() ? 1 : 0) + (use_ema_ ? 1 : 0));
   }
   int hyper_size() const override { return 1; }
 

@@ -27,6 +27,7 @@ from lamina.backend.variable import Variable
 from lamina.optimizers.schedules import learning_rate_schedule as lrs
 from lamina.utils import naming
 
+_PLACEHOLDER = "_unused"
 _LR_ERROR = (
     "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, or "
     "a callable (that takes in the current iteration value and returns the corresponding "
@@ -224,7 +225,9 @@ class Optimizer:
             names.append("gradient_accumulator")
         if self.use_ema:
             names.append("average")
-        return names
+        # An empty slot list marks a frozen weight for the engine, so a rule
+        # without state (SGD without momentum) gets one unused array.
+        return names or [_PLACEHOLDER]
 
     def build(self, var_list: Sequence[Variable]) -> None:
         """Creates the state of each weight that has none yet."""
@@ -237,6 +240,8 @@ class Optimizer:
                     shown, native = self._make_slot(var, slot)
                     state[slot] = shown
                     self._native[(id(var), slot)] = native
+            if self._native_slot_names() == [_PLACEHOLDER]:
+                self._native[(id(var), _PLACEHOLDER)] = np.zeros(var.shape, np.float32)
             self._state[id(var)] = state
             self._built_vars.append(var)
 
