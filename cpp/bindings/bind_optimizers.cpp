@@ -48,8 +48,8 @@ void register_optimizer_kernels(py::module_& km) {
          std::optional<std::string> isa) {
         check_sizes("adam_amsgrad_update", w, {g.size(), m.size(), v.size(), v_hat.size()});
         table(isa).adam_amsgrad_update(w.mutable_data(), g.data(), m.mutable_data(),
-                                       v.mutable_data(), v_hat.mutable_data(), w.size(), alpha,
-                                       b1, b2, eps);
+                                       v.mutable_data(), v_hat.mutable_data(), w.size(), alpha, b1,
+                                       b2, eps);
       },
       py::arg("w"), py::arg("g"), py::arg("m"), py::arg("v"), py::arg("v_hat"), py::arg("alpha"),
       py::arg("beta_1"), py::arg("beta_2"), py::arg("epsilon"), isa_arg);
@@ -91,8 +91,8 @@ void register_optimizer_kernels(py::module_& km) {
          float eps, std::optional<std::string> isa) {
         check_sizes("rmsprop_update", w,
                     {g.size(), v.size(), size_or(mom, w.size()), size_or(avg, w.size())});
-        table(isa).rmsprop_update(w.mutable_data(), g.data(), v.mutable_data(), ptr(mom),
-                                  ptr(avg), w.size(), lr, rho, momentum, eps);
+        table(isa).rmsprop_update(w.mutable_data(), g.data(), v.mutable_data(), ptr(mom), ptr(avg),
+                                  w.size(), lr, rho, momentum, eps);
       },
       py::arg("w"), py::arg("g"), py::arg("v"), py::arg("momentum_slot"),
       py::arg("average_gradient"), py::arg("learning_rate"), py::arg("rho"), py::arg("momentum"),
@@ -111,8 +111,8 @@ void register_optimizer_kernels(py::module_& km) {
       [](Mut w, Arr<float> g, Mut ag, Mut ad, float lr, float rho, float eps,
          std::optional<std::string> isa) {
         check_sizes("adadelta_update", w, {g.size(), ag.size(), ad.size()});
-        table(isa).adadelta_update(w.mutable_data(), g.data(), ag.mutable_data(),
-                                   ad.mutable_data(), w.size(), lr, rho, eps);
+        table(isa).adadelta_update(w.mutable_data(), g.data(), ag.mutable_data(), ad.mutable_data(),
+                                   w.size(), lr, rho, eps);
       },
       py::arg("w"), py::arg("g"), py::arg("accumulated_grad"), py::arg("accumulated_delta_var"),
       py::arg("learning_rate"), py::arg("rho"), py::arg("epsilon"), isa_arg);

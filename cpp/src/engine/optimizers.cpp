@@ -90,11 +90,11 @@ class AdamRule final : public UpdateRule {
     const float alpha = lr * std::sqrt(1.0f - std::pow(b2_, tf)) / (1.0f - std::pow(b1_, tf));
     for_elements(p.size, [&](int64_t b, int64_t e) {
       if (amsgrad_) {
-        kt.adam_amsgrad_update(p.value + b, p.grad.data() + b, s[0] + b, s[1] + b, s[2] + b,
-                               e - b, alpha, b1_, b2_, eps_);
+        kt.adam_amsgrad_update(p.value + b, p.grad.data() + b, s[0] + b, s[1] + b, s[2] + b, e - b,
+                               alpha, b1_, b2_, eps_);
       } else {
-        kt.adam_update(p.value + b, p.grad.data() + b, s[0] + b, s[1] + b, e - b, alpha, b1_,
-                       b2_, eps_);
+        kt.adam_update(p.value + b, p.grad.data() + b, s[0] + b, s[1] + b, e - b, alpha, b1_, b2_,
+                       eps_);
       }
     });
   }
@@ -108,7 +108,8 @@ class AdamRule final : public UpdateRule {
 class AdamaxRule final : public UpdateRule {
  public:
   explicit AdamaxRule(const Params& p)
-      : b1_(fparam(p, "beta_1", 0.9)), b2_(fparam(p, "beta_2", 0.999)),
+      : b1_(fparam(p, "beta_1", 0.9)),
+        b2_(fparam(p, "beta_2", 0.999)),
         eps_(fparam(p, "epsilon", 1e-7)) {}
   int slots() const override { return 2; }
   void update(Param& p, float* const* s, float lr, int64_t t) const override {
@@ -130,7 +131,8 @@ class AdamaxRule final : public UpdateRule {
 class NadamRule final : public UpdateRule {
  public:
   explicit NadamRule(const Params& p)
-      : b1_(fparam(p, "beta_1", 0.9)), b2_(fparam(p, "beta_2", 0.999)),
+      : b1_(fparam(p, "beta_1", 0.9)),
+        b2_(fparam(p, "beta_2", 0.999)),
         eps_(fparam(p, "epsilon", 1e-7)) {}
   int slots() const override { return 2; }
   void begin_step(int64_t t) override {
@@ -150,8 +152,8 @@ class NadamRule final : public UpdateRule {
     const float g_scale = (1.0f - u_t) / (1.0f - u_product_);
     const float v_scale = 1.0f / (1.0f - std::pow(b2_, static_cast<float>(t)));
     for_elements(p.size, [&](int64_t b, int64_t e) {
-      kt.nadam_update(p.value + b, p.grad.data() + b, s[0] + b, s[1] + b, e - b, lr, b1_, b2_,
-                      eps_, m_scale, g_scale, v_scale);
+      kt.nadam_update(p.value + b, p.grad.data() + b, s[0] + b, s[1] + b, e - b, lr, b1_, b2_, eps_,
+                      m_scale, g_scale, v_scale);
     });
   }
 
@@ -167,8 +169,10 @@ class NadamRule final : public UpdateRule {
 class RmspropRule final : public UpdateRule {
  public:
   explicit RmspropRule(const Params& p)
-      : rho_(fparam(p, "rho", 0.9)), momentum_(fparam(p, "momentum", 0.0)),
-        eps_(fparam(p, "epsilon", 1e-7)), centered_(param(p, "centered", 0) != 0) {}
+      : rho_(fparam(p, "rho", 0.9)),
+        momentum_(fparam(p, "momentum", 0.0)),
+        eps_(fparam(p, "epsilon", 1e-7)),
+        centered_(param(p, "centered", 0) != 0) {}
   int slots() const override { return 1 + (momentum_ > 0.0f ? 1 : 0) + (centered_ ? 1 : 0); }
   void update(Param& p, float* const* s, float lr, int64_t) const override {
     const KernelTable& kt = active_kernels();
@@ -210,8 +214,7 @@ class AdadeltaRule final : public UpdateRule {
   void update(Param& p, float* const* s, float lr, int64_t) const override {
     const KernelTable& kt = active_kernels();
     for_elements(p.size, [&](int64_t b, int64_t e) {
-      kt.adadelta_update(p.value + b, p.grad.data() + b, s[0] + b, s[1] + b, e - b, lr, rho_,
-                         eps_);
+      kt.adadelta_update(p.value + b, p.grad.data() + b, s[0] + b, s[1] + b, e - b, lr, rho_, eps_);
     });
   }
 
@@ -233,8 +236,8 @@ class FtrlRule final : public UpdateRule {
     const KernelTable& kt = active_kernels();
     const float l2 = l2_ + beta_ / (2.0f * lr);
     for_elements(p.size, [&](int64_t b, int64_t e) {
-      kt.ftrl_update(p.value + b, p.grad.data() + b, s[0] + b, s[1] + b, e - b, lr, lr_power_,
-                     l1_, l2, l2_shrinkage_);
+      kt.ftrl_update(p.value + b, p.grad.data() + b, s[0] + b, s[1] + b, e - b, lr, lr_power_, l1_,
+                     l2, l2_shrinkage_);
     });
   }
 

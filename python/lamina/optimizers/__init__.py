@@ -59,12 +59,13 @@ def get(identifier: Any) -> Optional[Optimizer]:
     if isinstance(identifier, dict):
         obj: Any = deserialize(identifier)
     elif isinstance(identifier, str):
-        cls = ALL_OBJECTS_DICT.get(identifier.lower())
+        cls: Any = ALL_OBJECTS_DICT.get(identifier.lower())
         if cls is None or cls is Optimizer:
             raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
         obj = cls()
     elif isinstance(identifier, type) and issubclass(identifier, Optimizer):
-        obj = identifier()
+        factory: Any = identifier
+        obj = factory()
     else:
         obj = identifier
     if isinstance(obj, Optimizer):

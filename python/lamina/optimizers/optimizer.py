@@ -97,7 +97,8 @@ class Optimizer:
         if use_ema:
             if ema_momentum > 1 or ema_momentum < 0:
                 raise ValueError(
-                    f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}"
+                    "`ema_momentum` must be in the range [0, 1]. "
+                    f"Received: ema_momentum={ema_momentum}"
                 )
             if ema_overwrite_frequency and (
                 not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1
@@ -337,7 +338,7 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config: Dict[str, Any],
-                    custom_objects: Optional[Dict[str, Any]] = None) -> "Optimizer":
+                    custom_objects: Optional[Dict[str, Any]] = None) -> Optimizer:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = lrs.deserialize(config["learning_rate"], custom_objects)

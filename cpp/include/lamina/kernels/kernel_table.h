@@ -63,8 +63,8 @@ using AdadeltaUpdateFn = void (*)(float* w, const float* g, float* acc_grad, flo
 // Ftrl (l2 already includes beta / (2 lr)); p = -lr_power:
 // a' = acc + g^2; lin += g + 2 l2s w - (a'^p - acc^p) / lr w;
 // w = (clip(lin, -l1, l1) - lin) / (a'^p / lr + 2 l2); acc = a'.
-using FtrlUpdateFn = void (*)(float* w, const float* g, float* acc, float* lin, int64_t n,
-                              float lr, float lr_power, float l1, float l2, float l2_shrinkage);
+using FtrlUpdateFn = void (*)(float* w, const float* g, float* acc, float* lin, int64_t n, float lr,
+                              float lr_power, float l1, float l2, float l2_shrinkage);
 // Lion: w -= lr sign(b1 m + (1 - b1) g); m = b2 m + (1 - b2) g.
 using LionUpdateFn = void (*)(float* w, const float* g, float* m, int64_t n, float lr, float beta1,
                               float beta2);

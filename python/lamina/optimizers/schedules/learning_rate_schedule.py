@@ -37,7 +37,7 @@ class LearningRateSchedule:
         )
 
     @classmethod
-    def from_config(cls, config: Dict[str, Any]) -> "LearningRateSchedule":
+    def from_config(cls, config: Dict[str, Any]) -> LearningRateSchedule:
         return cls(**config)
 
 
