@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List, Tuple
 
 from lamina.optimizers.optimizer import Optimizer
 
@@ -13,26 +13,30 @@ class SGD(Optimizer):
 
     Args:
         learning_rate: default 0.01.
-        momentum: float >= 0.
+        momentum: float in [0, 1].
         nesterov: whether to apply Nesterov momentum.
+        **kwargs: the common optimizer arguments (see `Optimizer`).
+
+    Raises:
+        ValueError: if `momentum` is not a float in [0, 1].
     """
 
     native_kind = "sgd"
-    slot_names = ("momentum",)
 
-    def __init__(
-        self,
-        learning_rate: float = 0.01,
-        momentum: float = 0.0,
-        nesterov: bool = False,
-        name: str = "SGD",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        if not isinstance(momentum, (int, float)) or momentum < 0 or momentum > 1:
+    def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        if not isinstance(momentum, (int, float)) or isinstance(momentum, bool) \
+                or momentum < 0 or momentum > 1:
             raise ValueError("`momentum` must be a float between [0, 1].")
-        self.momentum, self.nesterov = float(momentum), bool(nesterov)
-        self._hyper[1:3] = (self.momentum, 1.0 if self.nesterov else 0.0)
+        self.momentum = float(momentum)
+        self.nesterov = nesterov
+
+    def _slot_groups(self) -> List[Tuple[str, ...]]:
+        return [("momentum",)] if self.momentum != 0 else []
+
+    def _native_rule_params(self) -> Dict[str, float]:
+        return {"momentum": self.momentum, "nesterov": float(bool(self.nesterov))}
 
     def get_config(self) -> Dict[str, Any]:
         return dict(super().get_config(), momentum=self.momentum, nesterov=self.nesterov)

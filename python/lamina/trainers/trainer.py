@@ -120,11 +120,6 @@ class Trainer:
         if loss_weights is not None or weighted_metrics is not None:
             raise ValueError("`loss_weights` and `weighted_metrics` are not supported by lamina "
                              "yet.")
-        if isinstance(optimizer, str) and optimizer.lower() == "rmsprop":
-            raise ValueError(
-                "lamina does not provide the 'rmsprop' optimizer yet (Keras's default in "
-                "compile()); pass optimizer='adam' or 'sgd'."
-            )
         self.optimizer = optimizers_module.get(optimizer)
         self._loss_obj = compile_utils.resolve_loss(loss) if loss is not None else None
         self.loss = loss

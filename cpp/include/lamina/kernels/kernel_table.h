@@ -18,15 +18,69 @@ using GemmUkernelFn = void (*)(int64_t k, const float* a, int64_t rs_a, int64_t 
                                const float* b, int64_t ldb, float* c, int64_t ldc, int mr, int nr,
                                bool accumulate);
 
-// Keras 3 Adam on n elements: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);
+// Optimizer update kernels: Keras 3's update_step for one weight of n
+// elements, updating w and its state slots in place. g is the gradient after
+// clipping. Scalars derived from the step count (bias corrections) are
+// computed once per step by the caller (src/engine/optimizers.cpp).
+
+// Adam: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);
 // w -= alpha * m / (sqrt(v) + eps), alpha = lr * sqrt(1 - b2^t) / (1 - b1^t).
 using AdamUpdateFn = void (*)(float* w, const float* g, float* m, float* v, int64_t n, float alpha,
                               float beta1, float beta2, float epsilon);
-
-// Keras 3 SGD on n elements. momentum == 0: w -= lr g (m unused, may be null).
-// Otherwise m = momentum m - lr g; w += m, or for Nesterov w += momentum m - lr g.
+// Adam with amsgrad: as above, then v_hat = max(v_hat, v) and the step
+// divides by sqrt(v_hat) + eps.
+using AdamAmsgradUpdateFn = void (*)(float* w, const float* g, float* m, float* v, float* v_hat,
+                                     int64_t n, float alpha, float beta1, float beta2,
+                                     float epsilon);
+// SGD. momentum == 0: w -= lr g (m unused, may be null). Otherwise
+// m = momentum m - lr g; w += m, or for Nesterov w += momentum m - lr g.
 using SgdUpdateFn = void (*)(float* w, const float* g, float* m, int64_t n, float lr,
                              float momentum, bool nesterov);
+// Adamax: m += (g - m)(1 - b1); u = max(b2 u, |g|);
+// w -= lr m / (bias_correction (u + eps)), bias_correction = 1 - b1^t.
+using AdamaxUpdateFn = void (*)(float* w, const float* g, float* m, float* u, int64_t n, float lr,
+                                float beta1, float beta2, float epsilon, float bias_correction);
+// Nadam: m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);
+// m_hat = m_scale m + g_scale g; v_hat = v v_scale;
+// w -= lr m_hat / (sqrt(v_hat) + eps), with m_scale = u_{t+1} / (1 - prod u_{..t+1}),
+// g_scale = (1 - u_t) / (1 - prod u_{..t}), v_scale = 1 / (1 - b2^t).
+using NadamUpdateFn = void (*)(float* w, const float* g, float* m, float* v, int64_t n, float lr,
+                               float beta1, float beta2, float epsilon, float m_scale,
+                               float g_scale, float v_scale);
+// RMSprop: v = rho v + (1 - rho) g^2; centered (avg non-null):
+// avg = rho avg + (1 - rho) g, d = v - avg^2 + eps, else d = v + eps;
+// inc = lr g / sqrt(d); with momentum (mom non-null) mom = momentum mom + inc,
+// w -= mom, else w -= inc.
+using RmspropUpdateFn = void (*)(float* w, const float* g, float* v, float* mom, float* avg,
+                                 int64_t n, float lr, float rho, float momentum, float epsilon);
+// Adagrad: acc += g^2; w -= lr g / sqrt(acc + eps).
+using AdagradUpdateFn = void (*)(float* w, const float* g, float* acc, int64_t n, float lr,
+                                 float epsilon);
+// Adadelta: ag = rho ag + (1 - rho) g^2; d = -sqrt(ad + eps) g / sqrt(ag + eps);
+// ad = rho ad + (1 - rho) d^2; w += lr d.
+using AdadeltaUpdateFn = void (*)(float* w, const float* g, float* acc_grad, float* acc_delta,
+                                  int64_t n, float lr, float rho, float epsilon);
+// Ftrl (l2 already includes beta / (2 lr)); p = -lr_power:
+// a' = acc + g^2; lin += g + 2 l2s w - (a'^p - acc^p) / lr w;
+// w = (clip(lin, -l1, l1) - lin) / (a'^p / lr + 2 l2); acc = a'.
+using FtrlUpdateFn = void (*)(float* w, const float* g, float* acc, float* lin, int64_t n, float lr,
+                              float lr_power, float l1, float l2, float l2_shrinkage);
+// Lion: w -= lr sign(b1 m + (1 - b1) g); m = b2 m + (1 - b2) g.
+using LionUpdateFn = void (*)(float* w, const float* g, float* m, int64_t n, float lr, float beta1,
+                              float beta2);
+
+// Generic per-step helpers shared by every optimizer.
+// x *= s (gradient clipping by norm).
+using ScaleFn = void (*)(float* x, int64_t n, float s);
+// x = clip(x, -limit, limit) (clipvalue).
+using ClipFn = void (*)(float* x, int64_t n, float limit);
+// Decoupled weight decay: w -= w * wd * lr.
+using DecayFn = void (*)(float* w, int64_t n, float wd, float lr);
+// EMA of the weights: avg = momentum avg + (1 - momentum) w.
+using EmaFn = void (*)(float* avg, const float* w, int64_t n, float momentum);
+// Gradient accumulation. add: acc += g. average: g = (g + acc) / steps; acc = 0.
+using AccumulateFn = void (*)(float* acc, const float* g, int64_t n);
+using AverageAccumulatedFn = void (*)(float* g, float* acc, int64_t n, float steps);
 
 struct KernelTable {
   Isa isa;
@@ -34,7 +88,21 @@ struct KernelTable {
   int gemm_nr;
   GemmUkernelFn gemm_ukernel;
   AdamUpdateFn adam_update;
+  AdamAmsgradUpdateFn adam_amsgrad_update;
   SgdUpdateFn sgd_update;
+  AdamaxUpdateFn adamax_update;
+  NadamUpdateFn nadam_update;
+  RmspropUpdateFn rmsprop_update;
+  AdagradUpdateFn adagrad_update;
+  AdadeltaUpdateFn adadelta_update;
+  FtrlUpdateFn ftrl_update;
+  LionUpdateFn lion_update;
+  ScaleFn scale;
+  ClipFn clip;
+  DecayFn weight_decay;
+  EmaFn ema_update;
+  AccumulateFn accumulate;
+  AverageAccumulatedFn average_accumulated;
 };
 
 // The table every op uses. Chosen at load; tests may switch it.
