@@ -234,6 +234,9 @@ MeanSums mean_metric_sums(MeanMetricKind kind, const MeanMetricOptions& opt, con
     const RowTargets target{y + r * y_cols, y_cols};
     if (opt.has_ignore_class && kind == MeanMetricKind::kSparseCategoricalCrossentropy &&
         target[0] == static_cast<float>(opt.ignore_class)) {
+      // Keras masks the value to 0; the mask reaches the count only through
+      // sample weights, so unweighted rows still count.
+      if (sw == nullptr) sums.count += 1.0;
       continue;
     }
     const double w = sw != nullptr ? static_cast<double>(sw[r]) : 1.0;

@@ -56,7 +56,7 @@ from lamina.metrics.functions import (
 )
 from lamina.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
 from lamina.metrics.iou_metrics import IoU, MeanIoU, OneHotMeanIoU
-from lamina.metrics.metric import Metric, _snake_case
+from lamina.metrics.metric import Metric
 from lamina.metrics.probabilistic_metrics import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -75,6 +75,7 @@ from lamina.metrics.regression_metrics import (
     R2Score,
     RootMeanSquaredError,
 )
+from lamina.utils.naming import to_snake_case
 
 # Keras 3 aliases of the functions.
 mse = MSE = mean_squared_error
@@ -99,7 +100,7 @@ CLASSES = (
 # Keras 3's ALL_OBJECTS_DICT: every string names a class (class name or its
 # snake_case), plus the short aliases.
 ALL_OBJECTS_DICT: Dict[str, type] = {cls.__name__: cls for cls in CLASSES}
-ALL_OBJECTS_DICT.update({_snake_case(cls.__name__): cls for cls in CLASSES})
+ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in CLASSES})
 ALL_OBJECTS_DICT.update({
     "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
     "mse": MeanSquaredError, "MSE": MeanSquaredError,

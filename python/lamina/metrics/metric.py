@@ -10,17 +10,13 @@ with numpy batches in `update_state`.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from lamina.utils.naming import auto_name
+
 from lamina.ops.tensor import Tensor, Variable, as_tensor, standardize_dtype
-
-
-def _snake_case(name: str) -> str:
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
 class Metric:
@@ -32,7 +28,8 @@ class Metric:
     """
 
     def __init__(self, name: Optional[str] = None, dtype: Any = None) -> None:
-        self.name = name or _snake_case(type(self).__name__)
+        # Keras's auto_name: "auc", then "auc_1", ... (shared with layer names).
+        self.name = name or auto_name(type(self).__name__)
         self._dtype = standardize_dtype(dtype).name if dtype is not None else "float32"
         self._variables: List[Variable] = []
 

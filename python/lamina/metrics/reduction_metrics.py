@@ -174,6 +174,8 @@ class MeanMetricWrapper(NativeStateMetric):
 
     @classmethod
     def from_config(cls, config: Dict[str, Any]) -> Metric:
+        if "fn" not in config:  # subclasses that fix their function
+            return cls(**config)
         config = dict(config)
         fn = config.pop("fn")
         if isinstance(fn, str):
