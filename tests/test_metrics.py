@@ -5,7 +5,6 @@ config round trips."""
 from __future__ import annotations
 
 import re
-
 from typing import Any, Callable, Dict, Tuple
 
 import numpy as np

@@ -2,12 +2,12 @@
 // Each value follows the Keras 3 function of the same name (TensorFlow
 // backend): clipping bounds are float32 like Keras's, argmax takes the first
 // maximal index, and top-k counts ties as in (tf.math.in_top_k).
+#include "lamina/kernels/metric.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
-
-#include "lamina/kernels/metric.h"
 
 namespace lamina {
 namespace {
@@ -248,8 +248,8 @@ MeanSums mean_metric_sums(MeanMetricKind kind, const MeanMetricOptions& opt, con
 
 double sparse_categorical_accuracy_sum(const float* pred, const float* labels, const float* sw,
                                        int64_t rows, int64_t cols) {
-  return mean_metric_sums(MeanMetricKind::kSparseCategoricalAccuracy, {}, pred, labels, 1, sw,
-                          rows, cols)
+  return mean_metric_sums(MeanMetricKind::kSparseCategoricalAccuracy, {}, pred, labels, 1, sw, rows,
+                          cols)
       .total;
 }
 

@@ -36,9 +36,8 @@ int64_t confusion_labels(const ConfusionOptions& opt, int64_t cols) {
   return opt.multi_label && opt.class_id < 0 ? cols : 1;
 }
 
-void confusion_update(const ConfusionOptions& opt, double* state, const float* pred,
-                      const float* y, int64_t y_cols, const float* sw, int64_t rows,
-                      int64_t cols) {
+void confusion_update(const ConfusionOptions& opt, double* state, const float* pred, const float* y,
+                      int64_t y_cols, const float* sw, int64_t rows, int64_t cols) {
   const int64_t nt = opt.num_thresholds;
   const int64_t labels = confusion_labels(opt, cols);
   const int64_t block = nt * labels;
@@ -131,8 +130,8 @@ void fbeta_update(double* state, bool has_threshold, float threshold, const floa
     const double w = sw != nullptr ? static_cast<double>(sw[r]) : 1.0;
     const float row_max = p[argmax(p, cols)];
     for (int64_t j = 0; j < cols; ++j) {
-      const bool predicted = has_threshold ? p[j] > threshold
-                                           : (p[j] >= row_max && std::fabs(p[j]) > 1e-9f);
+      const bool predicted =
+          has_threshold ? p[j] > threshold : (p[j] >= row_max && std::fabs(p[j]) > 1e-9f);
       const double t = y_cols == 1 ? y[r] : y[r * y_cols + j];
       const double q = predicted ? 1.0 : 0.0;
       tp[j] += w * q * t;

@@ -158,10 +158,10 @@ def deserialize(config: Any, custom_objects: Any = None) -> Any:
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Could not interpret serialized metric: {config!r}")
     name = config["class_name"]
-    cls = custom_objects.get(name) or ALL_OBJECTS_DICT.get(name)
-    if cls is None:
+    metric_class: Any = custom_objects.get(name) or ALL_OBJECTS_DICT.get(name)
+    if metric_class is None:
         raise ValueError(f"Unknown metric class '{name}'. Pass it in `custom_objects`.")
-    return cls.from_config(config.get("config", {}))
+    return metric_class.from_config(config.get("config", {}))
 
 
 def get(identifier: Any) -> Union[Metric, str, Callable[..., Any], None]:
@@ -191,10 +191,84 @@ def get(identifier: Any) -> Union[Metric, str, Callable[..., Any], None]:
     raise ValueError(f"Could not interpret metric identifier: {identifier}")
 
 
-__all__ = sorted(
-    [cls.__name__ for cls in CLASSES]
-    + list(FUNCTIONS)
-    + ["mse", "MSE", "mae", "MAE", "mape", "MAPE", "msle", "MSLE", "kld", "KLD", "logcosh",
-       "MetricFunction", "accuracy_for_shapes", "deserialize", "get", "get_function",
-       "serialize"]
-)
+__all__ = [
+    "AUC",
+    "Accuracy",
+    "BinaryAccuracy",
+    "BinaryCrossentropy",
+    "CategoricalAccuracy",
+    "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
+    "F1Score",
+    "FBetaScore",
+    "FalseNegatives",
+    "FalsePositives",
+    "Hinge",
+    "IoU",
+    "KLD",
+    "KLDivergence",
+    "LogCoshError",
+    "MAE",
+    "MAPE",
+    "MSE",
+    "MSLE",
+    "Mean",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanIoU",
+    "MeanMetricWrapper",
+    "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Metric",
+    "MetricFunction",
+    "OneHotMeanIoU",
+    "Poisson",
+    "Precision",
+    "PrecisionAtRecall",
+    "R2Score",
+    "Recall",
+    "RecallAtPrecision",
+    "RootMeanSquaredError",
+    "SensitivityAtSpecificity",
+    "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy",
+    "SpecificityAtSensitivity",
+    "SquaredHinge",
+    "Sum",
+    "TopKCategoricalAccuracy",
+    "TrueNegatives",
+    "TruePositives",
+    "accuracy",
+    "accuracy_for_shapes",
+    "binary_accuracy",
+    "binary_crossentropy",
+    "categorical_accuracy",
+    "categorical_crossentropy",
+    "categorical_hinge",
+    "cosine_similarity",
+    "deserialize",
+    "get",
+    "get_function",
+    "hinge",
+    "kl_divergence",
+    "kld",
+    "log_cosh",
+    "logcosh",
+    "mae",
+    "mape",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "mse",
+    "msle",
+    "poisson",
+    "serialize",
+    "sparse_categorical_accuracy",
+    "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy",
+    "squared_hinge",
+    "top_k_categorical_accuracy",
+]

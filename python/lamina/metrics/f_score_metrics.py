@@ -74,7 +74,8 @@ class FBetaScore(NativeStateMetric):
         tp, fp, fn, weights = (state[i * cols:(i + 1) * cols].astype(np.float32)
                                for i in range(4))
         if self.average == "micro":
-            tp, fp, fn, weights = (np.sum(v, keepdims=True) for v in (tp, fp, fn, weights))
+            tp, fp, fn, weights = (np.asarray(np.sum(v, keepdims=True)) for v in
+                                   (tp, fp, fn, weights))
         eps = np.float32(EPSILON)
         precision = tp / (tp + fp + eps)
         recall = tp / (tp + fn + eps)

@@ -66,6 +66,7 @@ class IoU(NativeStateMetric):
         else:
             pred2 = pred.reshape(-1, pred.shape[-1])
         rows = pred2.shape[0]
+        y_flat: np.ndarray
         if self.sparse_y_true:
             y_flat = y.reshape(-1)
         else:

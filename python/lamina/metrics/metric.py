@@ -14,9 +14,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from lamina.utils.naming import auto_name
-
 from lamina.ops.tensor import Tensor, Variable, as_tensor, standardize_dtype
+from lamina.utils.naming import auto_name
 
 
 class Metric:

@@ -81,7 +81,7 @@ def _compiled_metric(identifier: Any) -> Any:
     """One compile() metric as Keras's `get_metric` names it."""
     if identifier is None:
         raise ValueError("Expected metric, received `None`")
-    metric = metrics_module.get(identifier)
+    metric: Any = metrics_module.get(identifier)
     if isinstance(metric, str):
         return metric  # "accuracy"/"acc": resolved by shapes later
     if isinstance(identifier, str):

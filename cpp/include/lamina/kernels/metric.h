@@ -15,33 +15,33 @@ namespace lamina {
 // Metrics that are Keras's MeanMetricWrapper of a per-sample function: the
 // function's value per row, reduced over the last axis as Keras reduces it.
 enum class MeanMetricKind : int {
-  kAccuracy,                        // mean over cols of (y == pred)
-  kBinaryAccuracy,                  // mean over cols of ((pred > threshold) == y)
-  kCategoricalAccuracy,             // argmax(y) == argmax(pred)
-  kSparseCategoricalAccuracy,       // y == argmax(pred)
-  kTopKCategoricalAccuracy,         // argmax(y) among the top k of pred
-  kSparseTopKCategoricalAccuracy,   // y among the top k of pred
-  kMeanSquaredError,                // mean (y - pred)^2
-  kMeanAbsoluteError,               // mean |y - pred|
-  kMeanAbsolutePercentageError,     // 100 mean |(y - pred) / max(|y|, eps)|
-  kMeanSquaredLogarithmicError,     // mean (log1p(max(pred, eps)) - log1p(max(y, eps)))^2
-  kLogCosh,                         // mean log(cosh(pred - y))
-  kHinge,                           // mean max(1 - y pred, 0); {0,1} labels -> {-1,1}
-  kSquaredHinge,                    // mean max(1 - y pred, 0)^2
-  kCategoricalHinge,                // max(max((1-y) pred) - sum(y pred) + 1, 0)
-  kKLDivergence,                    // sum y log(y / pred), both clipped to [eps, 1]
-  kPoisson,                         // mean pred - y log(pred + eps)
-  kCosineSimilarity,                // sum of the l2-normalised rows' product
-  kBinaryCrossentropy,              // mean over cols, label smoothing towards 0.5
-  kCategoricalCrossentropy,         // label smoothing towards 1/cols
-  kSparseCategoricalCrossentropy,   // y is the class label
+  kAccuracy,                       // mean over cols of (y == pred)
+  kBinaryAccuracy,                 // mean over cols of ((pred > threshold) == y)
+  kCategoricalAccuracy,            // argmax(y) == argmax(pred)
+  kSparseCategoricalAccuracy,      // y == argmax(pred)
+  kTopKCategoricalAccuracy,        // argmax(y) among the top k of pred
+  kSparseTopKCategoricalAccuracy,  // y among the top k of pred
+  kMeanSquaredError,               // mean (y - pred)^2
+  kMeanAbsoluteError,              // mean |y - pred|
+  kMeanAbsolutePercentageError,    // 100 mean |(y - pred) / max(|y|, eps)|
+  kMeanSquaredLogarithmicError,    // mean (log1p(max(pred, eps)) - log1p(max(y, eps)))^2
+  kLogCosh,                        // mean log(cosh(pred - y))
+  kHinge,                          // mean max(1 - y pred, 0); {0,1} labels -> {-1,1}
+  kSquaredHinge,                   // mean max(1 - y pred, 0)^2
+  kCategoricalHinge,               // max(max((1-y) pred) - sum(y pred) + 1, 0)
+  kKLDivergence,                   // sum y log(y / pred), both clipped to [eps, 1]
+  kPoisson,                        // mean pred - y log(pred + eps)
+  kCosineSimilarity,               // sum of the l2-normalised rows' product
+  kBinaryCrossentropy,             // mean over cols, label smoothing towards 0.5
+  kCategoricalCrossentropy,        // label smoothing towards 1/cols
+  kSparseCategoricalCrossentropy,  // y is the class label
 };
 
 struct MeanMetricOptions {
-  float threshold = 0.5f;        // kBinaryAccuracy
-  int64_t k = 5;                 // top-k accuracies
-  bool from_logits = false;      // crossentropies
-  float label_smoothing = 0.0f;  // binary / categorical crossentropy
+  float threshold = 0.5f;         // kBinaryAccuracy
+  int64_t k = 5;                  // top-k accuracies
+  bool from_logits = false;       // crossentropies
+  float label_smoothing = 0.0f;   // binary / categorical crossentropy
   bool has_ignore_class = false;  // sparse crossentropy: rows with this label
   int64_t ignore_class = 0;       //   add nothing, not even to the count
 };
@@ -67,15 +67,14 @@ struct ConfusionOptions {
   // (pred clipped to [0, 1]); with_epsilon: the ends are -eps and 1+eps.
   bool evenly_spaced = false;
   bool with_epsilon = false;
-  int64_t top_k = 0;      // > 0: predictions outside the row's top k become -1e10
-  int64_t class_id = -1;  // >= 0: only this column counts
+  int64_t top_k = 0;         // > 0: predictions outside the row's top k become -1e10
+  int64_t class_id = -1;     // >= 0: only this column counts
   bool multi_label = false;  // one set of counts per column
   bool from_logits = false;  // sigmoid first
 };
 int64_t confusion_labels(const ConfusionOptions& opt, int64_t cols);
-void confusion_update(const ConfusionOptions& opt, double* state, const float* pred,
-                      const float* y, int64_t y_cols, const float* sw, int64_t rows,
-                      int64_t cols);
+void confusion_update(const ConfusionOptions& opt, double* state, const float* pred, const float* y,
+                      int64_t y_cols, const float* sw, int64_t rows, int64_t cols);
 
 // Confusion matrix of class ids for IoU metrics: state [num_classes,
 // num_classes], row = true class, column = predicted class. Sparse sides read
