@@ -13,6 +13,7 @@ from lamina import (
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     utils,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "losses",
     "metrics",
     "models",
+    "ops",
     "optimizers",
     "utils",
 ]

@@ -1,82 +1,89 @@
-"""Accuracy metrics, computed by the native accumulators."""
+"""Accuracy metrics (Keras's `keras.metrics.*Accuracy`), computed natively."""
 
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Tuple
 
-import numpy as np
-
-from lamina import _core
-from lamina.metrics.metric import Metric
+from lamina.metrics import functions as F
+from lamina.metrics.reduction_metrics import MeanMetricWrapper
 
 
-class _NativeAccuracy(Metric):
-    """Mean of per-sample hits, weighted when sample weights are given."""
+class Accuracy(MeanMetricWrapper):
+    """How often predictions equal labels, element by element."""
 
-    native_kind = ""
-    kernel = ""
-    threshold = 0.5
+    def __init__(self, name: str = "accuracy", dtype: Any = None) -> None:
+        super().__init__(F.accuracy, name=name, dtype=dtype)
 
-    @property
-    def native(self) -> Tuple[str, Dict[str, float]]:
-        """The engine's name for this metric and its numeric parameters."""
-        return self.native_kind, {"threshold": float(self.threshold)}
-
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        pred = np.asarray(y_pred, dtype=np.float32)
-        cols = pred.shape[-1] if pred.ndim else 1
-        pred = np.ascontiguousarray(pred.reshape(-1, cols))
-        rows = pred.shape[0]
-        y = np.asarray(y_true, dtype=np.float32)
-        y = np.ascontiguousarray(y.reshape(rows) if self.kernel == "sparse_categorical"
-                                 else y.reshape(rows, cols))
-        sw = None
-        if sample_weight is not None:
-            per_sample = np.asarray(sample_weight, dtype=np.float32).reshape(-1)
-            sw = np.ascontiguousarray(np.repeat(per_sample, rows // max(1, per_sample.size)))
-        self._total += _core.kernels.accuracy_sum(self.kernel, pred, y, sw, self.threshold)
-        self._count += float(sw.sum()) if sw is not None else float(rows)
+    def get_config(self) -> Dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype}
 
 
-class SparseCategoricalAccuracy(_NativeAccuracy):
-    """How often the argmax of the predictions equals the integer label."""
-
-    native_kind = "sparse_categorical_accuracy"
-    kernel = "sparse_categorical"
-
-    def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None) -> None:
-        super().__init__(name, dtype)
-
-
-class CategoricalAccuracy(_NativeAccuracy):
-    """How often the argmax of the predictions equals the argmax of the labels."""
-
-    native_kind = "categorical_accuracy"
-    kernel = "categorical"
-
-    def __init__(self, name: str = "categorical_accuracy", dtype: Any = None) -> None:
-        super().__init__(name, dtype)
-
-
-class BinaryAccuracy(_NativeAccuracy):
+class BinaryAccuracy(MeanMetricWrapper):
     """How often `prediction > threshold` equals the binary label."""
 
-    native_kind = "binary_accuracy"
-    kernel = "binary"
-
-    def __init__(
-        self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5
-    ) -> None:
-        super().__init__(name, dtype)
+    def __init__(self, name: str = "binary_accuracy", dtype: Any = None,
+                 threshold: float = 0.5) -> None:
+        super().__init__(F.binary_accuracy, name=name, dtype=dtype, threshold=threshold)
         self.threshold = threshold
 
     def get_config(self) -> Dict[str, Any]:
-        return dict(super().get_config(), threshold=self.threshold)
+        return {"name": self.name, "dtype": self.dtype, "threshold": self.threshold}
+
+
+class CategoricalAccuracy(MeanMetricWrapper):
+    """How often the argmax of the predictions equals the argmax of the labels."""
+
+    def __init__(self, name: str = "categorical_accuracy", dtype: Any = None) -> None:
+        super().__init__(F.categorical_accuracy, name=name, dtype=dtype)
+
+    def get_config(self) -> Dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype}
+
+
+class SparseCategoricalAccuracy(MeanMetricWrapper):
+    """How often the argmax of the predictions equals the integer label."""
+
+    def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None) -> None:
+        super().__init__(F.sparse_categorical_accuracy, name=name, dtype=dtype)
+
+    def get_config(self) -> Dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype}
+
+
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the one-hot label's class is among the top `k` predictions."""
+
+    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy",
+                 dtype: Any = None) -> None:
+        super().__init__(F.top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+        self.k = k
+
+    def get_config(self) -> Dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype, "k": self.k}
+
+
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the integer label is among the top `k` predictions.
+
+    Raises:
+        ValueError: for `from_sorted_ids=True` (not supported by lamina).
+    """
+
+    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy",
+                 dtype: Any = None, from_sorted_ids: bool = False) -> None:
+        if from_sorted_ids:
+            raise ValueError("lamina does not support from_sorted_ids=True.")
+        super().__init__(F.sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+        self.k = k
+        self.from_sorted_ids = from_sorted_ids
+
+    def get_config(self) -> Dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype, "k": self.k}
 
 
 def accuracy_for_shapes(
     y_true_shape: Tuple[int, ...], y_pred_shape: Tuple[int, ...], name: Optional[str] = None
-) -> _NativeAccuracy:
+) -> MeanMetricWrapper:
     """Keras's resolution of `"accuracy"`: binary when the output has one unit;
     sparse when the labels have lower rank or a last axis of 1; else categorical."""
     if y_pred_shape[-1] == 1:

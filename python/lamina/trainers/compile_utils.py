@@ -17,11 +17,15 @@ OutputShape = Tuple[Any, ...]
 class CompiledMetrics:
     """The compiled metrics, in compile order.
 
-    Once the shapes of the data are known (`resolve`), each is a Metric
-    object: those with a `native` form are accumulated inside the native step
-    (their state is a slice of the plan's accumulators); the others -- user
-    subclasses of `keras.metrics.Metric` -- are updated in Python after each
-    step with that batch's labels and predictions.
+    Each entry resolves as Keras's `get_metric` does: a string names a metric
+    class and becomes the History key as written (`"mse"` logs as `mse`); a
+    plain function `fn(y_true, y_pred)` becomes the mean of its values, logged
+    as `fn.__name__`; a Metric object keeps its `name`. Once the shapes of the
+    data are known (`resolve`), `"accuracy"`/`"acc"` pick binary, sparse or
+    categorical accuracy. Metrics with a `native` form are accumulated inside
+    the native step; the others (user subclasses of `keras.metrics.Metric`,
+    plain functions) are updated in Python after each step with that batch's
+    labels and predictions, and report plain floats.
     """
 
     def __init__(self, metrics: Any) -> None:
@@ -38,7 +42,7 @@ class CompiledMetrics:
         flat: List[Any] = []
         for m in metrics:
             flat.extend(m if isinstance(m, (list, tuple)) else [m])
-        self._entries = [metrics_module.get(m) for m in flat]
+        self._entries = [_compiled_metric(m) for m in flat]
         self._resolved: Optional[List[Any]] = None
 
     @property
@@ -71,6 +75,60 @@ class CompiledMetrics:
                 for e in self._entries
             ]
         return self._resolved
+
+
+def _compiled_metric(identifier: Any) -> Any:
+    """One compile() metric as Keras's `get_metric` names it."""
+    if identifier is None:
+        raise ValueError("Expected metric, received `None`")
+    metric: Any = metrics_module.get(identifier)
+    if isinstance(metric, str):
+        return metric  # "accuracy"/"acc": resolved by shapes later
+    if isinstance(identifier, str):
+        metric.name = identifier
+    if not isinstance(metric, metrics_module.Metric):
+        fn = metric
+        metric = metrics_module.MeanMetricWrapper(
+            fn, name=getattr(fn, "__name__", None) or type(fn).__name__
+        )
+    if metric.native is None:
+        return _PythonSideMetric(metric)
+    return metric
+
+
+class _PythonSideMetric:
+    """A metric fed in Python after each step. The engine hands over labels
+    shaped for the loss (integer labels as [rows, 1]); a user metric sees
+    them as Keras would, [rows], and its result is logged as a float."""
+
+    native = None
+
+    def __init__(self, metric: Any) -> None:
+        self.metric = metric
+
+    @property
+    def name(self) -> str:
+        return self.metric.name
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y = np.asarray(y_true)
+        pred = np.asarray(y_pred)
+        if y.ndim == pred.ndim and y.ndim > 1 and y.shape[-1] == 1 and pred.shape[-1] > 1:
+            y = y[..., 0]
+        if sample_weight is None:
+            self.metric.update_state(y, pred)
+        else:
+            self.metric.update_state(y, pred, sample_weight=sample_weight)
+
+    def reset_state(self) -> None:
+        self.metric.reset_state()
+
+    def result(self) -> Any:
+        value = np.asarray(self.metric.result(), dtype=np.float64)
+        return float(value) if value.ndim == 0 else value
+
+    def __repr__(self) -> str:
+        return f"<compiled {self.metric!r}>"
 
 
 def resolve_loss(loss: Any) -> losses_module.Loss:
