@@ -8,6 +8,7 @@ batches, and compare every weight after 1 step (rtol 1e-5) and after 10
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any, Callable, Dict, List
 
@@ -120,11 +121,13 @@ def test_train_on_batch_matches_keras(keras_ref, case, steps, rtol, atol):
 def test_optimizer_variables_match_keras(keras_ref, case):
     lm, km = _train_both(keras_ref, CASES[case], 4)
     lv, kv = lm.optimizer.variables, km.optimizer.variables
-    # Keras's weight paths carry the model's name ("sequential_dense_kernel_...");
-    # lamina's weight paths start at the layer, so compare the ends.
-    assert len(lv) == len(kv)
-    for a, b in zip(lv, kv):
-        assert b.name.endswith(a.name), (a.name, b.name)
+    # Keras's weight paths carry the model's name ("sequential_dense_kernel_...")
+    # and layer numbers depend on what ran before: compare what follows them.
+    def slot(name: str) -> str:
+        name = re.sub(r"^variable(_\d+)?$", "variable", name)  # Nadam's unnamed product
+        return re.sub(r"^(sequential(_\d+)?_)?dense(_\d+)?_", "", name)
+
+    assert [slot(v.name) for v in lv] == [slot(v.name) for v in kv]
     assert [tuple(v.shape) for v in lv] == [tuple(v.shape) for v in kv]
     for a, b in zip(lv, kv):
         np.testing.assert_allclose(np.asarray(a.numpy(), np.float64),
@@ -134,12 +137,12 @@ def test_optimizer_variables_match_keras(keras_ref, case):
 
 @pytest.mark.parity
 def test_learning_rate_changed_between_steps_matches_keras(keras_ref):
-    rates = [0.1, 0.05, 0.2, 0.01, 0.3]
+    rates = [0.01, 0.005, 0.02, 0.001, 0.03]
 
     def change(opt: Any, step: int) -> None:
         opt.learning_rate = rates[step % len(rates)]
 
-    lm, km = _train_both(keras_ref, lambda lib: lib.optimizers.Adam(0.1), 10, change)
+    lm, km = _train_both(keras_ref, lambda lib: lib.optimizers.Adam(0.01), 10, change)
     _assert_close(lm, km, 1e-4, 1e-5)
     assert lm.optimizer.learning_rate == pytest.approx(float(km.optimizer.learning_rate.numpy()))
 
