@@ -233,8 +233,6 @@ def test_float32_kernels_match_float64_reference(name, kwargs):
     scale = np.abs(y64).max() + 1e-30
     np.testing.assert_allclose(y32, y64, rtol=2e-6, atol=2e-6 * scale)
     np.testing.assert_allclose(dx32, dx64, rtol=1e-5, atol=1e-5 * np.abs(dx64).max())
-    # dx may alias dy inside Dense; the out-of-place result must equal in-place math.
-    assert np.all(np.isfinite(dx32))
 
 
 def test_backward_needs_x_only_where_the_derivative_reads_it():

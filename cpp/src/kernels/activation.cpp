@@ -17,6 +17,7 @@
 namespace lamina {
 namespace {
 
+using vec_math::erfc_t;
 using vec_math::exp_t;
 using vec_math::expm1_t;
 using vec_math::log1p_unit_t;
@@ -25,7 +26,6 @@ using vec_math::tanh_t;
 // Elements per chunk: cheap bodies need bigger chunks to pay for a hand-off.
 constexpr int64_t kCheapGrain = 65536;
 constexpr int64_t kExpGrain = 8192;
-constexpr int64_t kLibmGrain = 2048;  // bodies calling libm's erfc
 
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
@@ -167,7 +167,7 @@ void forward_t(const ActivationSpec& spec, const T* x, T* y, int64_t rows, int64
           return v * sigmoid_t(T(2) * z);
         });
       } else {
-        map(x, y, n, kLibmGrain, [](T v) { return T(0.5) * v * std::erfc(-v * T(kSqrtHalf)); });
+        map(x, y, n, kExpGrain, [](T v) { return T(0.5) * v * erfc_t(-v * T(kSqrtHalf)); });
       }
       return;
     case Activation::kSilu:
@@ -261,9 +261,8 @@ void backward_t(const ActivationSpec& spec, const T* x, const T* y, const T* dy,
         });
       } else {
         // Phi(x) + x phi(x).
-        map_grad(x, dy, dx, n, kLibmGrain, [](T v) {
-          return T(0.5) * std::erfc(-v * T(kSqrtHalf)) +
-                 v * T(kInvSqrt2Pi) * exp_t(T(-0.5) * v * v);
+        map_grad(x, dy, dx, n, kExpGrain, [](T v) {
+          return T(0.5) * erfc_t(-v * T(kSqrtHalf)) + v * T(kInvSqrt2Pi) * exp_t(T(-0.5) * v * v);
         });
       }
       return;
