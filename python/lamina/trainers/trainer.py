@@ -55,6 +55,10 @@ class Trainer:
     def output_shape(self) -> Any:
         raise NotImplementedError
 
+    @property
+    def trainable_weights(self) -> List[Any]:
+        raise NotImplementedError
+
     def _ensure_built(self, x_shape: Any) -> None:
         raise NotImplementedError
 
