@@ -9,7 +9,7 @@ import numpy as np
 import lamina as keras
 
 
-def make_spirals(n_per_class: int, classes: int = 3, noise: float = 0.15, seed: int = 0):
+def make_spirals(n_per_class: int, classes: int = 3, noise: float = 0.5, seed: int = 0):
     """Interleaved spirals: not linearly separable, easy to learn for an MLP."""
     rng = np.random.default_rng(seed)
     xs, ys = [], []
