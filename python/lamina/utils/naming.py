@@ -10,8 +10,10 @@ _uids: DefaultDict[str, int] = defaultdict(int)
 
 
 def to_snake_case(name: str) -> str:
+    """Keras's rule: `Conv2DTranspose` -> `conv2d_transpose`, `RMSprop` -> `rm_sprop`."""
+    name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def uniquify(base: str) -> str:
