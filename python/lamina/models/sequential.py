@@ -316,6 +316,36 @@ class Sequential(Trainer):
             config["build_input_shape"] = self._input_layer.batch_shape
         return config
 
+    # -- saving -----------------------------------------------------------------
+
+    def save(self, filepath: Any, overwrite: bool = True, zipped: Any = None, **kwargs: Any) -> None:
+        """Saves the model: `.keras` (Keras 3's zip) or `.h5`/`.hdf5` (legacy HDF5)."""
+        from lamina.saving import saving_api
+
+        saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+        """Saves the weights: `.weights.h5` (Keras 3) or `.h5`/`.hdf5` (legacy)."""
+        from lamina.saving import saving_api
+
+        saving_api.save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(
+        self, filepath: Any, skip_mismatch: bool = False, by_name: bool = False, **kwargs: Any
+    ) -> None:
+        """Loads weights saved by lamina or Keras (`.weights.h5`, `.keras`, legacy `.h5`)."""
+        from lamina.saving import saving_api
+
+        saving_api.load_weights(
+            self, filepath, skip_mismatch=skip_mismatch, by_name=by_name, **kwargs
+        )
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's config as Keras 3's JSON."""
+        from lamina.saving import serialization_lib
+
+        return serialization_lib.model_to_json(self, **kwargs)
+
     def __repr__(self) -> str:
         return f"<Sequential name={self.name}, built={self.built}>"
 
