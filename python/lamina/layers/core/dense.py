@@ -40,6 +40,7 @@ class Dense(Layer):
         bias_constraint: Any = None,
         lora_rank: Optional[int] = None,
         lora_alpha: Optional[float] = None,
+        quantization_config: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
@@ -54,6 +55,7 @@ class Dense(Layer):
             ("kernel_constraint", kernel_constraint),
             ("bias_constraint", bias_constraint),
             ("lora_rank", lora_rank),
+            ("quantization_config", quantization_config),
         ):
             if value is not None:
                 raise ValueError(f"Dense `{arg}` is not supported by lamina yet.")
@@ -105,6 +107,7 @@ class Dense(Layer):
                 "bias_regularizer": None,
                 "kernel_constraint": None,
                 "bias_constraint": None,
+                "quantization_config": None,
             }
         )
         return config
