@@ -585,7 +585,7 @@ def test_h5py_is_imported_lazily():
     import subprocess
     import sys
 
-    code = "import sys, lamina; print('h5py' in sys.modules)"
+    code = "import sys, lamina; lamina.saving.save_model; print('h5py' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=dict(os.environ))
     assert out.stdout.strip() == "False"
