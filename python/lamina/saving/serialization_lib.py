@@ -345,8 +345,9 @@ def _unknown_error(name: str, module: Optional[str], kinds: Sequence[str], what:
             f"lamina supports {hint}. If it is a custom {what}, pass it in `custom_objects` "
             "or register it with `keras.saving.register_keras_serializable()`."
         )
+    noun = "function" if what == "function" else "class"
     return TypeError(
-        f"Could not locate {what} '{name}'. Make sure custom classes and functions are "
+        f"Could not locate {noun} '{name}'. Make sure custom classes and functions are "
         "decorated with `@keras.saving.register_keras_serializable()` or passed in "
         f"`custom_objects`; lamina never imports the module a config names (here {module!r}). "
         f"Full object config: {config}"

@@ -95,14 +95,17 @@ class Dense(Layer):
         )
 
     def get_config(self) -> Dict[str, Any]:
+        # serialize_keras_object also names registered custom initializers.
+        from lamina.saving.serialization_lib import serialize_keras_object
+
         config = super().get_config()
         config.update(
             {
                 "units": self.units,
                 "activation": activations.serialize(self.activation),
                 "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_initializer": serialize_keras_object(self.kernel_initializer),
+                "bias_initializer": serialize_keras_object(self.bias_initializer),
                 "kernel_regularizer": None,
                 "bias_regularizer": None,
                 "kernel_constraint": None,
