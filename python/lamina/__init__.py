@@ -15,6 +15,7 @@ from lamina import (
     models,
     ops,
     optimizers,
+    saving,
     utils,
 )
 from lamina.layers import Input, Layer
@@ -37,5 +38,6 @@ __all__ = [
     "models",
     "ops",
     "optimizers",
+    "saving",
     "utils",
 ]

@@ -68,7 +68,7 @@ class RandomUniform(Initializer):
         return self._rng().uniform(self.minval, self.maxval, size=shape).astype(np.float32)
 
     def get_config(self) -> Dict[str, Any]:
-        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+        return {"seed": self.seed, "minval": self.minval, "maxval": self.maxval}
 
 
 class RandomNormal(Initializer):
@@ -79,7 +79,7 @@ class RandomNormal(Initializer):
         return self._rng().normal(self.mean, self.stddev, size=shape).astype(np.float32)
 
     def get_config(self) -> Dict[str, Any]:
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+        return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}
 
 
 def _truncated_normal(rng: np.random.Generator, stddev: float, shape: Tuple[int, ...]):
@@ -101,7 +101,7 @@ class TruncatedNormal(Initializer):
         return values.astype(np.float32)
 
     def get_config(self) -> Dict[str, Any]:
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+        return {"seed": self.seed, "mean": self.mean, "stddev": self.stddev}
 
 
 class VarianceScaling(Initializer):
@@ -111,7 +111,14 @@ class VarianceScaling(Initializer):
         mode: str = "fan_in",
         distribution: str = "truncated_normal",
         seed: Optional[int] = None,
+        input_axes: Any = None,
+        output_axes: Any = None,
     ) -> None:
+        if input_axes is not None or output_axes is not None:
+            raise ValueError(
+                f"{type(self).__name__}: `input_axes`/`output_axes` are not supported by lamina "
+                f"yet. Received: input_axes={input_axes}, output_axes={output_axes}"
+            )
         if scale <= 0.0:
             raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         if mode not in {"fan_in", "fan_out", "fan_avg"}:
@@ -138,19 +145,23 @@ class VarianceScaling(Initializer):
 
     def get_config(self) -> Dict[str, Any]:
         return {
+            "seed": self.seed,
             "scale": self.scale,
             "mode": self.mode,
             "distribution": self.distribution,
-            "seed": self.seed,
+            "input_axes": None,
+            "output_axes": None,
         }
 
 
 def _scaling(name: str, scale: float, mode: str, distribution: str) -> type:
-    def __init__(self: VarianceScaling, seed: Optional[int] = None) -> None:
-        VarianceScaling.__init__(self, scale, mode, distribution, seed)
+    def __init__(self: VarianceScaling, seed: Optional[int] = None, input_axes: Any = None,
+                 output_axes: Any = None) -> None:
+        VarianceScaling.__init__(self, scale, mode, distribution, seed, input_axes, output_axes)
 
     def get_config(self: VarianceScaling) -> Dict[str, Any]:
-        return {"seed": self.seed}
+        # Keras 3.15's keys (the axes arrived in 3.15).
+        return {"seed": self.seed, "input_axes": None, "output_axes": None}
 
     return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config})
 

@@ -87,6 +87,9 @@ class InputLayer(Layer):
             "optional": False,
         }
 
+    def get_build_config(self) -> Optional[Dict[str, Any]]:
+        return None  # built at construction: Keras writes no build_config
+
     @classmethod
     def from_config(cls, config: Dict[str, Any]) -> InputLayer:
         config = dict(config)

@@ -61,6 +61,10 @@ class Layer:
             spellings for the shape of a Sequential model's first layer.
     """
 
+    # Keras builds some layers (Dropout, Activation, ...) in their
+    # constructor; their configs then carry no build_config.
+    _built_at_init = False
+
     def __init__(
         self,
         *,
@@ -244,9 +248,22 @@ class Layer:
             "trainable": self.trainable,
             "dtype": dict(_DTYPE_POLICY, config=dict(_DTYPE_POLICY["config"])),
         }
-        if self._input_shape_arg is not None:
-            config["batch_shape"] = (self._batch_size_arg,) + tuple(self._input_shape_arg)
+        # As in Keras 3, an `input_shape` argument is not part of the layer's
+        # config: a Sequential model records it as its InputLayer.
         return config
+
+    def get_build_config(self) -> Optional[Dict[str, Any]]:
+        """`{"input_shape": ...}` for a layer built on an input shape, None
+        otherwise, or for layers Keras builds in their constructor (they set
+        `_built_at_init`), which have no build_config in Keras's configs."""
+        if self._built_at_init or not self.built or self._build_input_shape is None:
+            return None
+        return {"input_shape": tuple(self._build_input_shape)}
+
+    def build_from_config(self, config: Dict[str, Any]) -> None:
+        """Builds the layer from `get_build_config()`'s output."""
+        if config and config.get("input_shape") is not None:
+            self._build_and_infer(tuple(config["input_shape"]))
 
     @classmethod
     def from_config(cls, config: Dict[str, Any]) -> Layer:

@@ -302,28 +302,131 @@ class Sequential(Trainer):
         )
 
     def get_config(self) -> Dict[str, Any]:
+        """Keras 3's Sequential config: name, trainable, dtype policy, every
+        layer's full entry (the InputLayer first) and `build_input_shape`."""
+        from lamina.saving import serialization_lib
+
         layers = []
         if self._input_layer is not None:
-            layers.append(_serialize(self._input_layer))
-        layers.extend(_serialize(layer) for layer in self._layers)
+            layers.append(serialization_lib.serialize_keras_object(self._input_layer))
+        layers.extend(serialization_lib.serialize_keras_object(layer) for layer in self._layers)
         config: Dict[str, Any] = {
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": "float32",
+            "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                      "config": {"name": "float32"}, "registered_name": None},
             "layers": layers,
         }
         if self._input_layer is not None:
             config["build_input_shape"] = self._input_layer.batch_shape
         return config
 
+    @classmethod
+    def from_config(
+        cls, config: Any, custom_objects: Optional[Dict[str, Any]] = None
+    ) -> Sequential:
+        """Rebuilds a model from `get_config()`'s output, Keras 3's, or
+        tf.keras 2.x's (`batch_input_shape` on the first layer, no `module`
+        keys, or the old bare list of layers).
+
+        Raises:
+            ValueError: for a malformed config, a layer lamina does not
+                implement, or an entry that carries code (see
+                `lamina.saving.serialization_lib`).
+        """
+        from lamina.saving import object_registration, serialization_lib
+
+        if isinstance(config, list):  # Keras <= 2.1: the config is the layer list
+            config = {"layers": config}
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ValueError(
+                "A Sequential model configuration must be a dictionary containing the 'name' "
+                f"and 'layers' keys. Received: config={config}"
+            )
+        serialization_lib.refuse_code(config)
+        dtype = serialization_lib.deserialize_keras_object(config.get("dtype"))
+        if dtype not in (None, "float32"):
+            raise ValueError(f"lamina computes in float32 only. Received: dtype={dtype!r}")
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        scope = dict(object_registration._scope_dict(), **(custom_objects or {}))
+        with object_registration.CustomObjectScope(scope):
+            for index, entry in enumerate(config["layers"]):
+                model._add_from_config(entry, index, custom_objects)
+        build_input_shape = config.get("build_input_shape")
+        if model._input_layer is None and isinstance(build_input_shape, (list, tuple)):
+            model.build(tuple(build_input_shape))
+        else:
+            model._maybe_build()
+        return model
+
+    def _add_from_config(
+        self, entry: Any, index: int, custom_objects: Optional[Dict[str, Any]]
+    ) -> None:
+        """Adds the layer of one `layers` entry; a tf.keras 2.x first layer's
+        `batch_input_shape` becomes an InputLayer, as Keras 3 loads it."""
+        from lamina.saving import serialization_lib
+
+        if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
+            raise ValueError(
+                f"Entry {index} of the Sequential config's 'layers' must be a dict with "
+                f"'class_name' and 'config'. Received: {entry!r}"
+            )
+        inner = dict(entry["config"])
+        if entry.get("class_name") != "InputLayer":
+            batch_shape = inner.pop("batch_input_shape", None)
+            batch_shape = inner.pop("batch_shape", batch_shape)
+            if batch_shape is not None and self._input_layer is None and not self._layers:
+                self.add(InputLayer(batch_shape=tuple(batch_shape)), rebuild=False)
+        layer = serialization_lib.deserialize_layer(
+            dict(entry, config=inner), custom_objects=custom_objects
+        )
+        if not isinstance(layer, Layer):
+            raise ValueError(
+                f"Entry {index} of the Sequential config's 'layers' is not a layer: {layer!r}"
+            )
+        self.add(layer, rebuild=False)
+
+    def get_build_config(self) -> Optional[Dict[str, Any]]:
+        """`{"input_shape": ...}` once the model is built (Keras's build_config)."""
+        if not self.built or self._input_layer is None:
+            return None
+        return {"input_shape": self._input_layer.batch_shape}
+
+    def build_from_config(self, config: Dict[str, Any]) -> None:
+        """Builds the model from `get_build_config()`'s output."""
+        if config and config.get("input_shape") is not None:
+            self.build(tuple(config["input_shape"]))
+
+    # -- saving -----------------------------------------------------------------
+
+    def save(self, filepath: Any, overwrite: bool = True, zipped: Any = None, **kwargs: Any) -> None:
+        """Saves the model: `.keras` (Keras 3's zip) or `.h5`/`.hdf5` (legacy HDF5)."""
+        from lamina.saving import saving_api
+
+        saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+        """Saves the weights: `.weights.h5` (Keras 3) or `.h5`/`.hdf5` (legacy)."""
+        from lamina.saving import saving_api
+
+        saving_api.save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(
+        self, filepath: Any, skip_mismatch: bool = False, by_name: bool = False, **kwargs: Any
+    ) -> None:
+        """Loads weights saved by lamina or Keras (`.weights.h5`, `.keras`, legacy `.h5`)."""
+        from lamina.saving import saving_api
+
+        saving_api.load_weights(
+            self, filepath, skip_mismatch=skip_mismatch, by_name=by_name, **kwargs
+        )
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's config as Keras 3's JSON."""
+        from lamina.saving import serialization_lib
+
+        return serialization_lib.model_to_json(self, **kwargs)
+
     def __repr__(self) -> str:
         return f"<Sequential name={self.name}, built={self.built}>"
 
-
-def _serialize(layer: Layer) -> Dict[str, Any]:
-    return {
-        "module": "keras.layers",
-        "class_name": type(layer).__name__,
-        "config": layer.get_config(),
-        "registered_name": None,
-    }

@@ -131,6 +131,44 @@ class Trainer:
         self._compile_version += 1
         self.compiled = True
         self._plan = None
+        # What get_compile_config() writes, as Keras records it: the resolved
+        # optimizer, the other arguments as given ("auto" jit resolves to
+        # False, as Keras's TensorFlow backend does on a CPU).
+        self._compile_config: Dict[str, Any] = {
+            "optimizer": self.optimizer, "loss": loss, "loss_weights": loss_weights,
+            "metrics": metrics, "weighted_metrics": weighted_metrics,
+            "run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
+            "jit_compile": False if jit_compile == "auto" or run_eagerly else jit_compile,
+        }
+
+    def get_compile_config(self) -> Dict[str, Any]:
+        """The compile() arguments in Keras 3's serialized form ({} if not compiled).
+
+        Raises:
+            ValueError: if a compile argument cannot be serialized (a lambda).
+        """
+        if not self.compiled or not hasattr(self, "_compile_config"):
+            return {}
+        from lamina.saving import serialization_lib
+
+        return serialization_lib.serialize_keras_object(self._compile_config)  # type: ignore
+
+    def compile_from_config(self, config: Dict[str, Any]) -> None:
+        """Compiles the model from `get_compile_config()`'s output (lamina's or
+        Keras's) and creates the optimizer's state if the model is built.
+
+        Raises:
+            ValueError / TypeError: for an optimizer, loss or metric that
+                cannot be resolved.
+        """
+        from lamina.saving import serialization_lib
+
+        kwargs = serialization_lib.deserialize_compile_config(config)
+        known = ("optimizer", "loss", "metrics", "loss_weights", "weighted_metrics",
+                 "run_eagerly", "steps_per_execution", "jit_compile")
+        self.compile(**{k: v for k, v in kwargs.items() if k in known})
+        if self.optimizer is not None and getattr(self, "built", False):
+            self.optimizer.build(self.trainable_weights)
 
     @property
     def metrics_names(self) -> List[str]:

@@ -40,6 +40,7 @@ class Dense(Layer):
         bias_constraint: Any = None,
         lora_rank: Optional[int] = None,
         lora_alpha: Optional[float] = None,
+        quantization_config: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
@@ -54,6 +55,7 @@ class Dense(Layer):
             ("kernel_constraint", kernel_constraint),
             ("bias_constraint", bias_constraint),
             ("lora_rank", lora_rank),
+            ("quantization_config", quantization_config),
         ):
             if value is not None:
                 raise ValueError(f"Dense `{arg}` is not supported by lamina yet.")
@@ -93,18 +95,22 @@ class Dense(Layer):
         )
 
     def get_config(self) -> Dict[str, Any]:
+        # serialize_keras_object also names registered custom initializers.
+        from lamina.saving.serialization_lib import serialize_keras_object
+
         config = super().get_config()
         config.update(
             {
                 "units": self.units,
                 "activation": activations.serialize(self.activation),
                 "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_initializer": serialize_keras_object(self.kernel_initializer),
+                "bias_initializer": serialize_keras_object(self.bias_initializer),
                 "kernel_regularizer": None,
                 "bias_regularizer": None,
                 "kernel_constraint": None,
                 "bias_constraint": None,
+                "quantization_config": None,
             }
         )
         return config

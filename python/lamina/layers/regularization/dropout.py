@@ -22,6 +22,8 @@ class Dropout(Layer):
         seed: optional integer seed.
     """
 
+    _built_at_init = True  # as in Keras: no build_config in its config
+
     def __init__(
         self, rate: float, noise_shape: Any = None, seed: Optional[int] = None, **kwargs: Any
     ) -> None:
