@@ -399,7 +399,9 @@ class Sequential(Trainer):
 
     # -- saving -----------------------------------------------------------------
 
-    def save(self, filepath: Any, overwrite: bool = True, zipped: Any = None, **kwargs: Any) -> None:
+    def save(
+        self, filepath: Any, overwrite: bool = True, zipped: Any = None, **kwargs: Any
+    ) -> None:
         """Saves the model: `.keras` (Keras 3's zip) or `.h5`/`.hdf5` (legacy HDF5)."""
         from lamina.saving import saving_api
 
