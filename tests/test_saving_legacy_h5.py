@@ -177,6 +177,24 @@ def test_unbuilt_model_is_refused(tmp_path):
         deferred.save_weights(tmp_path / "u.h5")
 
 
+def test_unbuilt_model_saves_and_loads_as_full_model(tmp_path):
+    deferred = lamina.Sequential([lamina.layers.Dense(8, name="d1"), lamina.layers.Dense(3)])
+    deferred.save(tmp_path / "m.h5", include_optimizer=False)
+    loaded = lamina.models.load_model(tmp_path / "m.h5")
+    assert [layer.name for layer in loaded.layers] == ["d1", deferred.layers[1].name]
+    assert not loaded.built
+
+
+def test_topological_count_mismatch_is_never_skipped(tmp_path):
+    model = _model()
+    model.save_weights(tmp_path / "w.h5")
+    no_bias = lamina.Sequential([lamina.Input((4,)),
+                                 lamina.layers.Dense(8, use_bias=False, name="dense_a"),
+                                 lamina.layers.Dense(3, name="dense_b")])
+    with pytest.raises(ValueError, match="Weight count mismatch for layer #0"):
+        no_bias.load_weights(tmp_path / "w.h5", skip_mismatch=True)
+
+
 def _long_name_model(count=140, length=480):
     layers = [lamina.Input((2,))]
     for i in range(count):
