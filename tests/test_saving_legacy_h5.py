@@ -375,6 +375,31 @@ def test_reads_a_tf2_shaped_full_model_file(tmp_path):
     loaded.fit(X, Y, epochs=1, verbose=0)
 
 
+def test_custom_layers_by_registered_name_or_custom_objects(tmp_path):
+    @lamina.saving.register_keras_serializable("LegacyH5Test")
+    class RegisteredDense(lamina.layers.Dense):
+        pass
+
+    class PlainDense(lamina.layers.Dense):
+        pass
+
+    model = lamina.Sequential([lamina.Input((4,)), RegisteredDense(3, name="mine")])
+    model.save(tmp_path / "r.h5")
+    with h5py.File(tmp_path / "r.h5", "r") as f:
+        config = json.loads(h5_attributes.load_text(f, "model_config"))
+    assert config["config"]["layers"][1]["class_name"] == "LegacyH5Test>RegisteredDense"
+    assert type(lamina.models.load_model(tmp_path / "r.h5").layers[0]) is RegisteredDense
+
+    model = lamina.Sequential([lamina.Input((4,)), PlainDense(3, name="plain")])
+    _randomize(model, seed=14)
+    model.save(tmp_path / "p.h5")
+    with pytest.raises(ValueError, match="PlainDense"):
+        lamina.models.load_model(tmp_path / "p.h5")
+    loaded = lamina.models.load_model(tmp_path / "p.h5", custom_objects={"PlainDense": PlainDense})
+    assert type(loaded.layers[0]) is PlainDense
+    np.testing.assert_array_equal(_predict(loaded), _predict(model))
+
+
 # -- refusals and damaged files -------------------------------------------------------------
 
 
