@@ -210,9 +210,10 @@ def load_model(
         objects = _compat.all_custom_objects(custom_objects)
         model = _compat.model_from_config(config, objects, safe_mode)
         if "model_weights" in h5file:
-            h5_weights.load_weights_topological(
-                h5_safety.get_group(h5file, "model_weights"), model
-            )
+            weights = h5_safety.get_group(h5file, "model_weights")
+            # A model saved before it was built has no weights to load.
+            if getattr(model, "built", False) or h5_weights.has_saved_weights(weights):
+                h5_weights.load_weights_topological(weights, model)
         if not compile:
             return model
         training = _json_from_attr(h5file, "training_config", filepath)

@@ -15,13 +15,14 @@ def registered_name(obj: Any) -> str:
 
 
 def all_custom_objects(custom_objects: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-    """Registered objects, then those of enclosing `custom_object_scope`s, then
-    the ones passed explicitly (the most specific wins)."""
+    """The caller's objects, those of the enclosing `custom_object_scope` and
+    the registered ones, merged with Keras's precedence (registry over scope
+    over argument)."""
     from lamina.saving import object_registration
 
-    merged = dict(object_registration.get_custom_objects())
+    merged = dict(custom_objects or {})
     merged.update(object_registration._scope_dict())
-    merged.update(custom_objects or {})
+    merged.update(object_registration.get_custom_objects())
     return merged
 
 

@@ -177,21 +177,27 @@ def _plan_layer(
     group: Any,
     weight_names: List[str],
     skip_mismatch: bool,
+    skip_count_mismatch: bool = True,
 ) -> Optional[_Assignment]:
     """Checks one layer's saved weights against its variables.
+
+    Args:
+        skip_mismatch: warn and skip the layer if its shapes differ.
+        skip_count_mismatch: with `skip_mismatch`, also skip (rather than
+            raise) if the number of weights differs.
 
     Returns:
         The assignment to make, or None if it is skipped.
 
     Raises:
-        ValueError: for a count or shape mismatch, unless `skip_mismatch`.
+        ValueError: for a count or shape mismatch that is not skipped.
     """
     if len(weight_names) != len(variables):
         message = (
             f"Weight count mismatch for {layer_label}. Layer expects {len(variables)} "
             f"weight(s). Received {len(weight_names)} saved weight(s)"
         )
-        if skip_mismatch:
+        if skip_mismatch and skip_count_mismatch:
             warnings.warn(f"Skipping loading of weights for {layer_label} due to mismatch "
                           f"in number of weights. {message}", stacklevel=4)
             return None
@@ -214,6 +220,15 @@ def _plan_top_level(group: Any, model: Any, skip_mismatch: bool) -> Optional[_As
     names = load_name_list(top, "weight_names")
     # A Sequential owns no weights of its own; only its layers do.
     return _plan_layer("the top-level model", [], top, names, skip_mismatch) if names else None
+
+
+def has_saved_weights(group: Any) -> bool:
+    """Whether any saved layer (or the top-level model) has weights."""
+    if any(names for _, _, names in _saved_layers(group)):
+        return True
+    if TOP_LEVEL_GROUP in group:
+        return bool(load_name_list(h5_safety.get_group(group, TOP_LEVEL_GROUP), "weight_names"))
+    return False
 
 
 def _assign(plan: List[_Assignment]) -> None:
@@ -256,9 +271,9 @@ def load_weights_topological(group: Any, model: Any, skip_mismatch: bool = False
     plan: List[_Assignment] = []
     for k, (layer, (name, layer_group, weight_names)) in enumerate(zip(layers, saved)):
         label = f"layer #{k} (named {layer.name} in the current model, {name} in the save file)"
+        # By position, counts must agree even with skip_mismatch (as in Keras).
         step = _plan_layer(label, legacy_weights(layer), layer_group, weight_names,
-                           skip_mismatch=False if len(weight_names) != len(
-                               legacy_weights(layer)) else skip_mismatch)
+                           skip_mismatch, skip_count_mismatch=False)
         if step is not None:
             plan.append(step)
     top = _plan_top_level(group, model, skip_mismatch)
