@@ -357,6 +357,11 @@ class Trainer:
             )
         self.stop_training = False
         callbacks.on_train_begin()
+        # BackupAndRestore sets `_initial_epoch` in on_train_begin to resume a
+        # run (Keras 3 reads it the same way). Unlike Keras, it is cleared so a
+        # later fit() without the callback starts where the user asks.
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+        self._initial_epoch: Optional[int] = None
         training_logs: Optional[Dict[str, float]] = None
         for epoch in range(initial_epoch, epochs):
             self._reset_metric_states(plan)
