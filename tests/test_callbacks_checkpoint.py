@@ -400,3 +400,47 @@ def test_checkpoint_names_and_messages_match_keras(tmp_path: Any, capsys: Any,
         model.fit(x, y, epochs=4, verbose=0, validation_data=(x, y), callbacks=[Fixed(), ck])
         outs[tag] = (capsys.readouterr().out.replace(str(d), "D"), sorted(os.listdir(d)))
     assert outs["l"] == outs["k"]
+
+
+@pytest.mark.parity
+def test_backup_layout_matches_keras_and_resumes_keras_backup(tmp_path: Any,
+                                                               keras_ref: Any) -> None:
+    x, y = _data()
+    layouts = {}
+    for lib, tag in ((keras_ref, "k"), (keras, "l")):
+        lib.utils.set_random_seed(0)
+        model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(1, activation="sigmoid")])
+        model.compile("adam", "binary_crossentropy")
+
+        class Stop(lib.callbacks.Callback):
+            def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+                if epoch == 2:
+                    raise RuntimeError("Interrupting!")
+
+        backup = str(tmp_path / tag)
+        with pytest.raises(RuntimeError):
+            model.fit(x, y, epochs=4, shuffle=False, verbose=0,
+                      callbacks=[lib.callbacks.BackupAndRestore(backup), Stop()])
+        with open(os.path.join(backup, "training_metadata.json")) as f:
+            layouts[tag] = (sorted(os.listdir(backup)), json.load(f))
+        if tag == "k":
+            keras_weights = model.get_weights()
+            keras_iterations = int(model.optimizer.iterations.numpy())
+    assert layouts["l"] == layouts["k"]
+
+    # lamina resumes the run Keras backed up, with Keras's weights and step count.
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy")
+    seen = {}
+
+    class Peek(Callback):
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            seen.setdefault("weights", self.model.get_weights())
+            seen.setdefault("iterations", self.model.optimizer.iterations)
+
+    hist = model.fit(x, y, epochs=4, shuffle=False, verbose=0,
+                     callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "k")), Peek()])
+    assert hist.epoch == [2, 3]
+    assert seen["iterations"] == keras_iterations
+    for a, b in zip(seen["weights"], keras_weights):
+        np.testing.assert_array_equal(a, b)
