@@ -10,8 +10,11 @@ from lamina.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from lamina.callbacks.terminate_on_nan import TerminateOnNaN
 from lamina.callbacks.backup_and_restore import BackupAndRestore
 from lamina.callbacks.model_checkpoint import ModelCheckpoint
+from lamina.callbacks.remote_monitor import RemoteMonitor
+from lamina.callbacks.tensorboard import TensorBoard
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger"]
 __all__ += ["BackupAndRestore", "ModelCheckpoint"]
 __all__ += ["CSVLogger", "EarlyStopping", "LambdaCallback", "LearningRateScheduler",
             "ReduceLROnPlateau", "TerminateOnNaN"]
+__all__ += ["RemoteMonitor", "TensorBoard"]
