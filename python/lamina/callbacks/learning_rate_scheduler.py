@@ -7,7 +7,7 @@ from typing import Any, Callable
 import numpy as np
 
 from lamina.callbacks.callback import Callback, Logs
-from lamina.callbacks.early_stopping import _print_msg
+from lamina.callbacks.monitor_callback import print_msg
 
 __all__ = ["LearningRateScheduler"]
 
@@ -56,14 +56,14 @@ class LearningRateScheduler(Callback):
             for opt in subs:
                 learning_rate = self._update_optimizer_lr(opt, epoch)
                 if self.verbose > 0:
-                    _print_msg(
+                    print_msg(
                         f"\nEpoch {epoch + 1}: LearningRateScheduler setting "
                         f"{opt.name} learning rate to {learning_rate}."
                     )
             return
         learning_rate = self._update_optimizer_lr(optimizer, epoch)
         if self.verbose > 0:
-            _print_msg(
+            print_msg(
                 f"\nEpoch {epoch + 1}: LearningRateScheduler setting "
                 f"learning rate to {learning_rate}."
             )

@@ -9,130 +9,14 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any, Callable, Dict, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 import numpy as np
 
-from lamina.callbacks.callback import Callback, Logs
+from lamina.callbacks.callback import Logs
+from lamina.callbacks.monitor_callback import MonitorCallback
 
 __all__ = ["ModelCheckpoint"]
-
-# Metric classes Keras 3 marks `_direction = "up"` (maximised) or "down".
-# lamina's metrics carry no direction, so `mode="auto"` looks the class (or a
-# base class) up here; an explicit `_direction` attribute wins.
-_UP_CLASSES = frozenset({
-    "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
-    "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "Precision", "Recall",
-    "SensitivityAtSpecificity", "SpecificityAtSensitivity", "PrecisionAtRecall",
-    "RecallAtPrecision", "AUC", "FBetaScore", "F1Score", "IoU", "MeanIoU", "OneHotIoU",
-    "OneHotMeanIoU", "BinaryIoU", "PearsonCorrelation", "ConcordanceCorrelation",
-    "CosineSimilarity", "R2Score",
-})
-_DOWN_CLASSES = frozenset({
-    "Hinge", "SquaredHinge", "CategoricalHinge", "BinaryCrossentropy",
-    "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "MeanSquaredError",
-    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
-    "RootMeanSquaredError", "LogCoshError",
-})
-
-
-def _less(a: Any, b: Any) -> bool:
-    return bool(np.less(a, b))
-
-
-def _greater(a: Any, b: Any) -> bool:
-    return bool(np.greater(a, b))
-
-
-def _metric_direction(metric: Any) -> Optional[str]:
-    """"up", "down" or None (unknown) for one compiled metric object."""
-    inner = getattr(metric, "metric", metric)  # lamina wraps Python-side metrics
-    for obj in (metric, inner):
-        direction = getattr(obj, "_direction", None)
-        if direction in ("up", "down"):
-            return str(direction)
-    for klass in type(inner).__mro__:
-        if klass.__name__ in _UP_CLASSES:
-            return "up"
-        if klass.__name__ in _DOWN_CLASSES:
-            return "down"
-    fn = getattr(inner, "_fn", None)
-    if fn is not None:
-        # Keras: a MeanMetricWrapper around a built-in loss is minimised.
-        from lamina import losses
-
-        if any(fn is obj for obj in losses.ALL_OBJECTS_DICT.values()):
-            return "down"
-    return None
-
-
-def _compiled_metrics(model: Any) -> list:
-    compiled = getattr(model, "_compiled_metrics", None)
-    return list(compiled.metrics) if compiled is not None else []
-
-
-class _MonitorMixin:
-    """Keras 3's `MonitorCallback` logic: `mode`, `auto` resolution and the
-    improvement test `monitor_op(current - min_delta, best)`."""
-
-    monitor: str
-    mode: str
-    best: Any
-    min_delta: float
-    monitor_op: Optional[Callable[[Any, Any], bool]]
-    model: Any
-
-    def _init_monitor(self, monitor: str, mode: str, baseline: Any, min_delta: float) -> None:
-        if mode not in ("auto", "min", "max"):
-            warnings.warn(
-                f"{type(self).__name__} mode '{mode}' is unknown, fallback to auto mode.",
-                stacklevel=3,
-            )
-            mode = "auto"
-        self.monitor = monitor
-        self.mode = mode
-        self.best = baseline
-        self.min_delta = abs(min_delta)
-        self.monitor_op = None
-
-    def _set_monitor_op(self) -> None:
-        """Chooses `less` or `greater`; for `auto`, from the metric's kind.
-
-        Raises:
-            ValueError: in `auto` mode for a metric whose direction is unknown.
-        """
-        if self.mode == "min":
-            self.monitor_op = _less
-        elif self.mode == "max":
-            self.monitor_op = _greater
-        else:
-            name = self.monitor.removeprefix("val_")
-            if name == "loss":
-                self.monitor_op = _less
-            for metric in _compiled_metrics(self.model):
-                if getattr(metric, "name", None) == name:
-                    direction = _metric_direction(metric)
-                    if direction == "up":
-                        self.monitor_op = _greater
-                    elif direction == "down":
-                        self.monitor_op = _less
-            if self.monitor_op is None:
-                raise ValueError(
-                    f"{type(self).__name__} callback received monitor={self.monitor}, but "
-                    "Keras isn't able to automatically determine whether that metric should "
-                    "be maximized or minimized. Pass `mode='max'` in order to monitor based "
-                    "on the highest metric value, or pass `mode='min'` in order to use the "
-                    "lowest value."
-                )
-        if self.monitor_op is _less:
-            self.min_delta *= -1
-
-    def _is_improvement(self, current: Any, reference: Any) -> bool:
-        if reference is None:
-            return True
-        assert self.monitor_op is not None
-        return self.monitor_op(current - self.min_delta, reference)
-
 
 def _is_full_model_path(path: str) -> bool:
     return path.endswith((".keras", ".h5", ".hdf5"))
@@ -144,7 +28,7 @@ def _is_weights_path(path: str) -> bool:
     return path.endswith((".weights.h5", ".h5", ".hdf5"))
 
 
-class ModelCheckpoint(_MonitorMixin, Callback):
+class ModelCheckpoint(MonitorCallback):
     """Saves the model or its weights at the end of every epoch or every
     `save_freq` batches, optionally only when the monitored value improves.
 
@@ -189,8 +73,7 @@ class ModelCheckpoint(_MonitorMixin, Callback):
         options: Any = None,
         **kwargs: Any,
     ) -> None:
-        Callback.__init__(self)
-        self._init_monitor(monitor, mode, initial_value_threshold, 0)
+        super().__init__(monitor, mode, initial_value_threshold, 0)
         self.verbose = verbose
         self.filepath = os.fspath(filepath) if isinstance(filepath, os.PathLike) else filepath
         self.save_best_only = save_best_only

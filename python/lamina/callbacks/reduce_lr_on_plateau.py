@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lamina.callbacks.callback import Logs
-from lamina.callbacks.early_stopping import _MonitorCallback, _print_msg
+from lamina.callbacks.monitor_callback import MonitorCallback, print_msg
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -18,7 +18,7 @@ def _sub_optimizers(optimizer: Any) -> Any:
     return getattr(optimizer, "optimizers", None)
 
 
-class ReduceLROnPlateau(_MonitorCallback):
+class ReduceLROnPlateau(MonitorCallback):
     """Reduces the learning rate when a metric has stopped improving.
 
     After `patience` epochs without an improvement of more than `min_delta`,
@@ -92,7 +92,7 @@ class ReduceLROnPlateau(_MonitorCallback):
             optimizer.learning_rate = new_lr
             if self.verbose > 0:
                 name_str = f" {name}" if name else ""
-                _print_msg(
+                print_msg(
                     f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing{name_str} "
                     f"learning rate to {new_lr}."
                 )

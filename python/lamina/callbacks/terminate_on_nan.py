@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lamina.callbacks.callback import Callback, Logs
-from lamina.callbacks.early_stopping import _print_msg
+from lamina.callbacks.monitor_callback import print_msg
 
 __all__ = ["TerminateOnNaN"]
 
@@ -43,5 +43,5 @@ class TerminateOnNaN(Callback):
                     f"NaN or Inf loss encountered at batch {batch}. "
                     f"Loss value: {loss}. Terminating training immediately."
                 )
-            _print_msg(f"Batch {batch}: Invalid loss, terminating training")
+            print_msg(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True
