@@ -25,26 +25,15 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from lamina.saving import h5_safety
+from lamina.utils.naming import to_snake_case
 
 _LEGACY_LAYERS_KEY = "_layer_checkpoint_dependencies"  # TF 2.13's name for `layers`
-
-
-def to_snake_case(name: str) -> str:
-    """Keras's `naming.to_snake_case` exactly (it names the weight groups).
-
-    `Conv2DTranspose` -> `conv2d_transpose`, `BatchNormalization` ->
-    `batch_normalization`.
-    """
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 # -- what is saved ---------------------------------------------------------------------
