@@ -139,6 +139,8 @@ class Optimizer:
     def _set_learning_rate(self, value: Any, initial: bool = False) -> None:
         if isinstance(value, lrs.LearningRateSchedule) or callable(value):
             self._lr_source = value
+            # Inspected once here, not at every step.
+            self._lr_takes_step = _takes_argument(value)
         else:
             if isinstance(self._lr_source, lrs.LearningRateSchedule):
                 raise TypeError(
@@ -164,7 +166,7 @@ class Optimizer:
         elif isinstance(source, lrs.LearningRateSchedule):
             lr = float(source(step))
         else:
-            lr = float(source(step) if _takes_argument(source) else source())
+            lr = float(source(step) if self._lr_takes_step else source())
         if self.decay:
             lr = lr / (1.0 + self.decay * step)
         return lr
