@@ -80,9 +80,50 @@ lamina::BatchView batch_view(lamina::Plan& plan, const py::array& x, const py::o
   if (!sw.is_none()) {
     py::array swa = sw.cast<py::array>();
     b.sw = exact_array<float>(swa, "sample_weight", false);
-    if (swa.size() != n) throw ValueError("sample_weight needs one value per sample.");
+    const lamina::Shape& out = plan.output_shape();
+    const int64_t timesteps = lamina::shape_numel(out) / (out.empty() ? 1 : out.back());
+    if (swa.size() == n) {
+      b.sw_width = 1;
+    } else if (swa.size() == n * timesteps) {
+      b.sw_width = timesteps;
+    } else {
+      throw ValueError("sample_weight has " + std::to_string(swa.size()) + " values for " +
+                       std::to_string(n) + " samples; expected one per sample" +
+                       (timesteps > 1
+                            ? " or one per timestep (" + std::to_string(timesteps) + " per sample)"
+                            : std::string()) +
+                       ".");
+    }
   }
   return b;
+}
+
+// Splits one view into consecutive batches of the given sizes: row ranges of
+// x/y/sw, or ranges of the row index.
+std::vector<lamina::BatchView> split_batches(lamina::Plan& plan, const lamina::BatchView& all,
+                                             const std::vector<int64_t>& sizes) {
+  std::vector<lamina::BatchView> out;
+  const int64_t in_numel = lamina::shape_numel(plan.input_shape());
+  const int64_t y_numel = plan.label_numel();
+  int64_t offset = 0;
+  for (int64_t size : sizes) {
+    if (size < 0 || offset + size > all.rows) {
+      throw ValueError("Batch sizes add up to more than the " + std::to_string(all.rows) +
+                       " rows given.");
+    }
+    lamina::BatchView b = all;
+    b.rows = size;
+    if (all.index != nullptr) {
+      b.index = all.index + offset;
+    } else {
+      b.x = all.x + offset * in_numel;
+      if (all.y != nullptr) b.y = all.y + offset * y_numel;
+      if (all.sw != nullptr) b.sw = all.sw + offset * all.sw_width;
+    }
+    out.push_back(b);
+    offset += size;
+  }
+  return out;
 }
 
 }  // namespace
@@ -167,10 +208,66 @@ void register_plan(py::module_& m) {
              const py::object& index) {
             lamina::BatchView b = batch_view(*p.plan, x, y, sw, index, true);
             py::gil_scoped_release release;
-            p.plan->train_step(b);
+            return p.plan->train_step(b);
           },
           py::arg("x"), py::arg("y"), py::arg("sample_weight") = py::none(),
-          py::arg("index") = py::none())
+          py::arg("index") = py::none(),
+          "One training step; False when the update is held back as non-finite "
+          "(see set_check_finite).")
+      .def(
+          "train_steps",
+          [](PyPlan& p, const py::array& x, const py::object& y, const py::object& sw,
+             const py::object& index, const std::vector<int64_t>& sizes) {
+            lamina::BatchView all = batch_view(*p.plan, x, y, sw, index, true);
+            std::vector<lamina::BatchView> batches = split_batches(*p.plan, all, sizes);
+            py::gil_scoped_release release;
+            return p.plan->train_steps(batches);
+          },
+          py::arg("x"), py::arg("y"), py::arg("sample_weight"), py::arg("index"), py::arg("sizes"),
+          "Consecutive batches of the given sizes in one call; returns the position of a "
+          "batch whose update is pending, or -1.")
+      .def(
+          "test_steps",
+          [](PyPlan& p, const py::array& x, const py::object& y, const py::object& sw,
+             const py::object& index, const std::vector<int64_t>& sizes) {
+            lamina::BatchView all = batch_view(*p.plan, x, y, sw, index, true);
+            std::vector<lamina::BatchView> batches = split_batches(*p.plan, all, sizes);
+            py::gil_scoped_release release;
+            p.plan->test_steps(batches);
+          },
+          py::arg("x"), py::arg("y"), py::arg("sample_weight"), py::arg("index"), py::arg("sizes"))
+      .def(
+          "diagnose",
+          [](PyPlan& p, const py::array& x, const py::object& y, const py::object& sw,
+             const py::object& index) {
+            lamina::BatchView b = batch_view(*p.plan, x, y, sw, index, true);
+            lamina::NonFiniteReport r;
+            {
+              py::gil_scoped_release release;
+              r = p.plan->diagnose(b);
+            }
+            py::dict d;
+            d["inputs"] = r.inputs_nonfinite;
+            d["targets"] = r.targets_nonfinite;
+            d["sample_weights"] = r.sample_weights_nonfinite;
+            d["loss"] = r.loss_nonfinite;
+            d["forward_op"] = r.forward_op;
+            d["backward_op"] = r.backward_op;
+            d["backward_in_weights"] = r.backward_in_weights;
+            return d;
+          },
+          py::arg("x"), py::arg("y"), py::arg("sample_weight") = py::none(),
+          py::arg("index") = py::none(),
+          "Re-runs a batch on the current weights, checking every op for NaN/Inf.")
+      .def("apply_pending_update",
+           [](PyPlan& p) {
+             py::gil_scoped_release release;
+             p.plan->apply_pending_update();
+           })
+      .def("set_check_finite", [](PyPlan& p, bool on) { p.plan->set_check_finite(on); })
+      .def_property_readonly("update_pending", [](PyPlan& p) { return p.plan->update_pending(); })
+      .def("set_loss_weight", [](PyPlan& p, double w) { p.plan->set_loss_weight(w); })
+      .def("op_name", [](PyPlan& p, int64_t i) { return p.plan->op(i).name(); })
       .def(
           "test_step",
           [](PyPlan& p, const py::array& x, const py::object& y, const py::object& sw,

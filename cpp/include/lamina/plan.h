@@ -25,10 +25,24 @@ namespace lamina {
 struct BatchView {
   const float* x = nullptr;
   const float* y = nullptr;   // null for predict
-  const float* sw = nullptr;  // per sample, or null
+  const float* sw = nullptr;  // sw_width values per sample, or null
+  int64_t sw_width = 1;       // 1, or one weight per loss row (temporal weights)
   const int64_t* index = nullptr;
   int64_t rows = 0;
   int64_t index_bound = 0;  // number of rows in x/y/sw when index is set
+};
+
+// What a re-run of a batch whose loss or gradient was not finite found:
+// where the first NaN/Inf appeared, forward and backward (op indices, -1 for
+// none).
+struct NonFiniteReport {
+  bool inputs_nonfinite = false;
+  bool targets_nonfinite = false;
+  bool sample_weights_nonfinite = false;
+  bool loss_nonfinite = false;
+  int64_t forward_op = -1;           // first op whose output holds NaN/Inf
+  int64_t backward_op = -1;          // first op, in backward order, whose gradients do
+  bool backward_in_weights = false;  // ...in its weight gradients (else its input gradient)
 };
 
 class Plan {
@@ -62,8 +76,22 @@ class Plan {
   // Every param of every op, in op order (the trainable ones).
   std::vector<Param*> params();
 
-  void train_step(const BatchView& batch);
+  // One training step. With set_check_finite(true), a step whose loss or
+  // gradients hold NaN/Inf returns false before the optimizer update, which
+  // stays pending (diagnose() may re-run the batch on the unchanged weights;
+  // apply_pending_update() then applies it). Otherwise returns true.
+  bool train_step(const BatchView& batch);
   void test_step(const BatchView& batch);
+  // Several batches in one call (steps_per_execution). Returns the position of
+  // a batch whose update is pending (see train_step), or -1 when all ran.
+  int64_t train_steps(const std::vector<BatchView>& batches);
+  void test_steps(const std::vector<BatchView>& batches);
+  void set_check_finite(bool on) { check_finite_ = on; }
+  bool update_pending() const { return update_pending_; }
+  NonFiniteReport diagnose(const BatchView& batch);
+  void apply_pending_update();
+  // The multiplier compile(loss_weights=...) puts on the loss and its gradient.
+  void set_loss_weight(double w) { loss_weight_ = w; }
   // out: [rows, output shape...]
   void predict(const BatchView& batch, float* out);
 
@@ -92,6 +120,10 @@ class Plan {
   double loss_and_grad(const float* y, const float* sw, int64_t rows, bool want_grad, bool* fused);
   void accumulate_metrics(const float* y, const float* sw, int64_t rows, double loss_sum);
   void apply_optimizer();
+  bool train_step_locked(const BatchView& b);
+  void test_step_locked(const BatchView& b);
+  void backward(int64_t rows, bool fused, NonFiniteReport* report);
+  bool gradients_finite();
 
   Shape input_shape_;
   std::vector<std::unique_ptr<Op>> ops_;
@@ -117,6 +149,9 @@ class Plan {
 
   uint64_t step_ = 0;
   int64_t last_rows_ = 0;
+  double loss_weight_ = 1.0;
+  bool check_finite_ = false;
+  bool update_pending_ = false;
   std::mutex mutex_;
 };
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "lamina/engine/finite.h"
 #include "lamina/errors.h"
 
 namespace lamina {
@@ -142,7 +143,21 @@ void Plan::gather_targets(const BatchView& b, const float** y, const float** sw)
     copy_rows(b.y, ln, b.index, b.rows, y_gather_.data());
     *y = y_gather_.data();
   }
-  if (b.sw != nullptr && (b.index != nullptr || loss_rows_per_sample > 1)) {
+  if (b.sw == nullptr) return;
+  if (b.sw_width != 1 && b.sw_width != loss_rows_per_sample) {
+    throw ValueError("sample_weight has " + std::to_string(b.sw_width) +
+                     " values per sample; the output has " + std::to_string(loss_rows_per_sample) +
+                     " timesteps (expected 1 or " + std::to_string(loss_rows_per_sample) + ").");
+  }
+  if (b.sw_width == loss_rows_per_sample) {
+    // Temporal weights: already one per loss row.
+    if (b.index != nullptr) {
+      copy_rows(b.sw, b.sw_width, b.index, b.rows, sw_gather_.data());
+      *sw = sw_gather_.data();
+    }
+    return;
+  }
+  if (b.index != nullptr || loss_rows_per_sample > 1) {
     // One weight per loss row: a sample's weight applies to each of its rows.
     float* w = sw_gather_.data();
     for (int64_t i = 0; i < b.rows; ++i) {
@@ -186,10 +201,10 @@ double Plan::loss_and_grad(const float* y, const float* sw, int64_t rows, bool w
   *fused = logits != nullptr;
   loss_->check_labels(y, lrows, cols);
   const LossScale reduce = loss_->reduction_scale(sw, y, lrows, cols);
-  const double total =
-      loss_->compute(act_ptr_.back(), logits, y, sw, lrows, cols,
-                     want_grad ? loss_grad_.data() : nullptr, static_cast<float>(reduce.grad));
-  return total * reduce.value;
+  const double total = loss_->compute(act_ptr_.back(), logits, y, sw, lrows, cols,
+                                      want_grad ? loss_grad_.data() : nullptr,
+                                      static_cast<float>(reduce.grad * loss_weight_));
+  return total * reduce.value * loss_weight_;
 }
 
 void Plan::accumulate_metrics(const float* y, const float* sw, int64_t rows, double loss) {
@@ -210,24 +225,7 @@ void Plan::apply_optimizer() {
   ++*iterations_;
 }
 
-void Plan::train_step(const BatchView& b) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  DenormalGuard fp;
-  check_ready_for_training();
-  if (!opt_) {
-    throw ValueError("You must call `compile()` with an optimizer before training.");
-  }
-  if (b.rows <= 0) return;
-  reserve(b.rows);
-  const float* x = gather_inputs(b);
-  const float *y = nullptr, *sw = nullptr;
-  gather_targets(b, &y, &sw);
-  ++step_;
-  forward(x, b.rows, true);
-  bool fused = false;
-  const double loss = loss_and_grad(y, sw, b.rows, true, &fused);
-  accumulate_metrics(y, sw, b.rows, loss);
-
+void Plan::backward(int64_t rows, bool fused, NonFiniteReport* report) {
   StepContext ctx{true, step_};
   float* dy = loss_grad_.data();
   size_t next = 0;
@@ -237,16 +235,128 @@ void Plan::train_step(const BatchView& b) {
     // The first op's input gradient is never needed.
     float* dx = i == first_compute_ ? nullptr : grads_[next].data();
     op.backward(act_ptr_[static_cast<size_t>(i)], act_ptr_[static_cast<size_t>(i) + 1], dy, dx,
-                b.rows, ctx, fused && i == last_compute_);
+                rows, ctx, fused && i == last_compute_);
+    if (report != nullptr && report->backward_op < 0) {
+      for (const Param& p : op.params()) {
+        if (!all_finite(p.grad.data(), p.size)) {
+          report->backward_op = i;
+          report->backward_in_weights = true;
+          break;
+        }
+      }
+      if (report->backward_op < 0 && dx != nullptr &&
+          !all_finite(dx, rows * shape_numel(shapes_[static_cast<size_t>(i)]))) {
+        report->backward_op = i;
+      }
+    }
     dy = dx;
     next ^= 1;
   }
+}
+
+bool Plan::gradients_finite() {
+  for (const Param* p : param_list_) {
+    if (!all_finite(p->grad.data(), p->size)) return false;
+  }
+  return true;
+}
+
+bool Plan::train_step_locked(const BatchView& b) {
+  check_ready_for_training();
+  if (!opt_) {
+    throw ValueError("You must call `compile()` with an optimizer before training.");
+  }
+  if (update_pending_) {
+    // A caller that never resolved the last pending update (an exception
+    // between the steps): apply it, as an unchecked step would have.
+    update_pending_ = false;
+    apply_optimizer();
+  }
+  if (b.rows <= 0) return true;
+  reserve(b.rows);
+  const float* x = gather_inputs(b);
+  const float *y = nullptr, *sw = nullptr;
+  gather_targets(b, &y, &sw);
+  ++step_;
+  forward(x, b.rows, true);
+  bool fused = false;
+  const double loss = loss_and_grad(y, sw, b.rows, true, &fused);
+  accumulate_metrics(y, sw, b.rows, loss);
+  backward(b.rows, fused, nullptr);
+  if (check_finite_ && !(std::isfinite(loss) && gradients_finite())) {
+    update_pending_ = true;
+    return false;
+  }
+  apply_optimizer();
+  return true;
+}
+
+bool Plan::train_step(const BatchView& b) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  DenormalGuard fp;
+  return train_step_locked(b);
+}
+
+int64_t Plan::train_steps(const std::vector<BatchView>& batches) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  DenormalGuard fp;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    if (!train_step_locked(batches[i])) return static_cast<int64_t>(i);
+  }
+  return -1;
+}
+
+NonFiniteReport Plan::diagnose(const BatchView& b) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  DenormalGuard fp;
+  check_ready_for_training();
+  NonFiniteReport report;
+  if (b.rows <= 0) return report;
+  reserve(b.rows);
+  const float* x = gather_inputs(b);
+  const float *y = nullptr, *sw = nullptr;
+  gather_targets(b, &y, &sw);
+  report.inputs_nonfinite = !all_finite(x, b.rows * shape_numel(input_shape_));
+  report.targets_nonfinite = !all_finite(y, b.rows * label_numel());
+  if (sw != nullptr) {
+    // After gather_targets there is one weight per loss row.
+    const Shape& out = output_shape();
+    report.sample_weights_nonfinite =
+        !all_finite(sw, b.rows * (shape_numel(out) / (out.empty() ? 1 : out.back())));
+  }
+  // The same step again (step_ unchanged, so dropout draws the same masks),
+  // with every op's output checked, then the backward pass checked op by op.
+  StepContext ctx{true, step_};
+  act_ptr_[0] = x;
+  last_rows_ = b.rows;
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    if (ops_[i]->is_view()) {
+      act_ptr_[i + 1] = act_ptr_[i];
+      continue;
+    }
+    ops_[i]->forward(act_ptr_[i], acts_[i].data(), b.rows, ctx);
+    act_ptr_[i + 1] = acts_[i].data();
+    if (report.forward_op < 0 &&
+        !all_finite(act_ptr_[i + 1], b.rows * shape_numel(shapes_[i + 1]))) {
+      report.forward_op = static_cast<int64_t>(i);
+    }
+  }
+  bool fused = false;
+  const double loss = loss_and_grad(y, sw, b.rows, true, &fused);
+  report.loss_nonfinite = !std::isfinite(loss);
+  backward(b.rows, fused, &report);
+  return report;
+}
+
+void Plan::apply_pending_update() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  DenormalGuard fp;
+  if (!update_pending_) return;
+  update_pending_ = false;
   apply_optimizer();
 }
 
-void Plan::test_step(const BatchView& b) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  DenormalGuard fp;
+void Plan::test_step_locked(const BatchView& b) {
   check_ready_for_training();
   if (b.rows <= 0) return;
   reserve(b.rows);
@@ -257,6 +367,18 @@ void Plan::test_step(const BatchView& b) {
   bool fused = false;
   const double loss = loss_and_grad(y, sw, b.rows, false, &fused);
   accumulate_metrics(y, sw, b.rows, loss);
+}
+
+void Plan::test_step(const BatchView& b) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  DenormalGuard fp;
+  test_step_locked(b);
+}
+
+void Plan::test_steps(const std::vector<BatchView>& batches) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  DenormalGuard fp;
+  for (const BatchView& b : batches) test_step_locked(b);
 }
 
 void Plan::predict(const BatchView& b, float* out) {

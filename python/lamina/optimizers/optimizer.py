@@ -278,6 +278,11 @@ class Optimizer:
             if id(var) in self._state:
                 var.assign(self._state[id(var)]["average"].value)
 
+    def _lr_is_constant(self) -> bool:
+        """True when the rate does not depend on the step (no schedule, callable
+        or decay), so several steps may run on one written rate."""
+        return self._lr_source is None and not self.decay
+
     def _before_step(self) -> None:
         """Writes the step's learning rate (called by the trainer before each step)."""
         self._hyper[0] = self._current_learning_rate()

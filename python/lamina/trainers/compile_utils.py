@@ -4,7 +4,8 @@ does), and the checks that labels fit the loss and the model's output."""
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Tuple
+import copy
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -15,7 +16,7 @@ OutputShape = Tuple[Any, ...]
 
 
 class CompiledMetrics:
-    """The compiled metrics, in compile order.
+    """The compiled metrics, in compile order: `metrics`, then `weighted_metrics`.
 
     Each entry resolves as Keras's `get_metric` does: a string names a metric
     class and becomes the History key as written (`"mse"` logs as `mse`); a
@@ -26,28 +27,38 @@ class CompiledMetrics:
     the native step; the others (user subclasses of `keras.metrics.Metric`,
     plain functions) are updated in Python after each step with that batch's
     labels and predictions, and report plain floats.
+
+    `metrics` ignore sample and class weights; `weighted_metrics` apply them.
+    A weighted metric whose name is already taken is logged as
+    `weighted_<name>`, as Keras 3 does.
     """
 
-    def __init__(self, metrics: Any) -> None:
-        if metrics is None:
-            metrics = []
-        if isinstance(metrics, dict):
-            # Single output: the dict has one entry, keyed by the output's name.
-            if len(metrics) > 1:
-                raise ValueError("A Sequential model has one output; `metrics` dict has "
-                                 f"keys {list(metrics)}.")
-            metrics = list(metrics.values())[0] if metrics else []
-        if not isinstance(metrics, (list, tuple)):
-            metrics = [metrics]
-        flat: List[Any] = []
-        for m in metrics:
-            flat.extend(m if isinstance(m, (list, tuple)) else [m])
-        self._entries = [_compiled_metric(m) for m in flat]
+    def __init__(self, metrics: Any, weighted_metrics: Any = None) -> None:
+        plain = [_compiled_metric(m) for m in _flatten_metric_arg(metrics, "metrics")]
+        weighted = [
+            _compiled_metric(m) for m in _flatten_metric_arg(weighted_metrics, "weighted_metrics")
+        ]
+        taken = {_entry_name(e) for e in plain}
+        renamed = []
+        for e in weighted:
+            name = _entry_name(e)
+            if name in taken:
+                name = "weighted_" + name
+                e = name if isinstance(e, str) else _renamed_copy(e, name)
+            taken.add(name)
+            renamed.append(e)
+        self._entries: List[Tuple[Any, bool]] = [(e, False) for e in plain] + [
+            (e, True) for e in renamed
+        ]
         self._resolved: Optional[List[Any]] = None
 
     @property
     def names(self) -> List[str]:
-        return [e if isinstance(e, str) else e.name for e in self._entries]
+        return [_entry_name(e) for e, _ in self._entries]
+
+    @property
+    def weighted_flags(self) -> List[bool]:
+        return [w for _, w in self._entries]
 
     @property
     def resolved(self) -> bool:
@@ -58,23 +69,103 @@ class CompiledMetrics:
         """The resolved Metric objects (empty until `resolve` has seen data)."""
         return self._resolved or []
 
-    @property
-    def native(self) -> List[Any]:
-        return [m for m in self.metrics if m.native is not None]
-
-    @property
-    def python_side(self) -> List[Any]:
-        return [m for m in self.metrics if m.native is None]
+    def native_specs(self) -> List[Tuple[str, Dict[str, float]]]:
+        """(engine name, params) of each natively accumulated metric, in order;
+        weighted ones get the sample weights (`weighted=1`)."""
+        specs = []
+        for metric, weighted in zip(self.metrics, self.weighted_flags):
+            if metric.native is None:
+                continue
+            name, params = metric.native
+            params = dict(params)
+            if weighted:
+                params["weighted"] = 1.0
+            specs.append((name, params))
+        return specs
 
     def resolve(self, y_shape: Tuple[int, ...], output_shape: OutputShape) -> List[Any]:
         if self._resolved is None:
+            # Only "accuracy"/"acc" stay strings until now; the string is the
+            # name it logs under ("weighted_accuracy" after a rename).
             self._resolved = [
                 metrics_module.accuracy_for_shapes(tuple(y_shape), tuple(output_shape), name=e)
                 if isinstance(e, str)
                 else e
-                for e in self._entries
+                for e, _ in self._entries
             ]
         return self._resolved
+
+
+def _flatten_metric_arg(metrics: Any, arg: str) -> List[Any]:
+    """compile()'s `metrics`/`weighted_metrics`: a list, nested list or a dict
+    keyed by the (single) output's name, as one flat list."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, dict):
+        # Single output: the dict has one entry, keyed by the output's name.
+        if len(metrics) > 1:
+            raise ValueError(f"A Sequential model has one output; `{arg}` dict has "
+                             f"keys {list(metrics)}.")
+        metrics = list(metrics.values())[0] if metrics else []
+    if not isinstance(metrics, (list, tuple)):
+        metrics = [metrics]
+    flat: List[Any] = []
+    for m in metrics:
+        flat.extend(m if isinstance(m, (list, tuple)) else [m])
+    return flat
+
+
+def _entry_name(entry: Any) -> str:
+    return entry if isinstance(entry, str) else entry.name
+
+
+def _renamed_copy(metric: Any, name: str) -> Any:
+    clone = copy.copy(metric)
+    if isinstance(clone, _PythonSideMetric):
+        clone.metric = copy.copy(clone.metric)
+        clone.metric.name = name
+    else:
+        clone.name = name
+    return clone
+
+
+def resolve_loss_weight(loss_weights: Any, output_name: Optional[str]) -> float:
+    """compile(loss_weights=...) for one output: a number, a list/tuple of one,
+    or a dict keyed by the output layer's name. Returns the loss multiplier.
+
+    Raises:
+        ValueError: for several weights, a dict keyed by another name, or a
+            weight that is not a finite number.
+    """
+    if loss_weights is None:
+        return 1.0
+    value = loss_weights
+    if isinstance(loss_weights, (list, tuple)):
+        if len(loss_weights) != 1:
+            raise ValueError(
+                "A Sequential model has one output, so `loss_weights` must hold one value. "
+                f"Received: loss_weights={loss_weights!r}"
+            )
+        value = loss_weights[0]
+    elif isinstance(loss_weights, dict):
+        if len(loss_weights) != 1 or (
+            output_name is not None and output_name not in loss_weights
+        ):
+            expected = f"{{'{output_name}': w}}" if output_name else "one entry"
+            raise ValueError(
+                "`loss_weights` as a dict is keyed by the output layer's name; expected "
+                f"{expected}. Received: loss_weights={loss_weights!r}"
+            )
+        value = next(iter(loss_weights.values()))
+    try:
+        weight = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"`loss_weights` must be a number per output. Received: loss_weights={loss_weights!r}"
+        ) from None
+    if not np.isfinite(weight):
+        raise ValueError(f"`loss_weights` must be finite. Received: loss_weights={loss_weights!r}")
+    return weight
 
 
 def _compiled_metric(identifier: Any) -> Any:

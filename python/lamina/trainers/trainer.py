@@ -7,6 +7,7 @@ with the GIL released; this module owns epochs, validation and callbacks.
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import Any, Dict, List, Optional
 
 import numpy as np
@@ -14,7 +15,7 @@ import numpy as np
 from lamina import _core
 from lamina import optimizers as optimizers_module
 from lamina.callbacks.callback_list import CallbackList
-from lamina.trainers import compile_utils
+from lamina.trainers import compile_utils, nonfinite, step_groups
 from lamina.trainers.data_adapters.array_data_adapter import (
     ArrayDataAdapter,
     Batch,
@@ -22,6 +23,10 @@ from lamina.trainers.data_adapters.array_data_adapter import (
     check_cardinality,
     to_float32,
     train_validation_split,
+)
+from lamina.trainers.data_adapters.data_adapter_utils import (
+    check_class_weight,
+    class_weight_to_sample_weights,
 )
 from lamina.trainers.epoch_iterator import EpochIterator
 
@@ -32,6 +37,24 @@ def _verbose_level(verbose: Any) -> int:
     if verbose not in (0, 1, 2):
         raise ValueError(f"`verbose` must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
     return int(verbose)
+
+
+def _check_validation_freq(validation_freq: Any) -> Any:
+    """An int, or a container of epoch numbers (list as in Keras; tuple, set
+    and range too, which Keras refuses despite its docs)."""
+    if isinstance(validation_freq, (int, np.integer)) and not isinstance(validation_freq, bool):
+        if validation_freq < 1:
+            raise ValueError(
+                "`validation_freq` must be a positive integer or a list of epochs. "
+                f"Received: validation_freq={validation_freq}"
+            )
+        return int(validation_freq)
+    if isinstance(validation_freq, (list, tuple, set, frozenset, range)):
+        return frozenset(int(e) for e in validation_freq)
+    raise ValueError(
+        "Expected `validation_freq` to be a list or int. "
+        f"Received: validation_freq={validation_freq} of the type {type(validation_freq)}."
+    )
 
 
 class Tensor(np.ndarray):
@@ -82,6 +105,9 @@ class Trainer:
         self._plan_key: Any = None
         self._metric_states: List[Any] = []
         self._python_metrics: List[Any] = []
+        self._loss_weight = 1.0
+        self._steps_per_execution = 1
+        self._check_finite = True
         self._plan_lock = threading.Lock()
         self.stop_training = False
         self.history: Any = None
@@ -107,27 +133,51 @@ class Trainer:
         Args:
             optimizer: name (`"adam"`, `"sgd"`) or optimizer instance.
             loss: name, class, instance or `keras.losses` function.
-            metrics: list of metric names or instances; `"accuracy"`/`"acc"`
-                are resolved by shapes, and logged under the name as spelled.
-            loss_weights, weighted_metrics: not supported yet (must be None).
-            sample_weight_mode, run_eagerly, steps_per_execution, jit_compile,
-                auto_scale_loss: accepted; they change nothing in lamina.
+            metrics: list (or nested list, or a dict keyed by the output
+                layer's name) of metric names, functions or instances;
+                `"accuracy"`/`"acc"` are resolved by shapes and logged under
+                the name as spelled. They ignore sample and class weights.
+            loss_weights: the loss multiplier: a number, a list of one, or a
+                dict keyed by the output layer's name.
+            sample_weight_mode: None or `"temporal"` (tf.keras 2.x); 2-D
+                sample weights are recognised either way.
+            weighted_metrics: metrics that apply sample and class weights
+                (logged as `weighted_<name>` when the name is taken).
             target_tensors: tf.keras 2.x; must be None.
+            run_eagerly, jit_compile, auto_scale_loss: accepted; they change
+                nothing in lamina.
+            steps_per_execution: batches per native call in `fit`/`evaluate`
+                on in-memory data; batch callbacks fire once per group.
 
         Raises:
-            ValueError: for an unknown optimizer, loss or metric.
+            ValueError: for an unknown optimizer, loss or metric, or an
+                argument lamina cannot honour (named in the message).
         """
         if target_tensors is not None:
             raise ValueError(
                 "`target_tensors` is not supported: pass the targets to `fit()` as `y` instead."
             )
-        if loss_weights is not None or weighted_metrics is not None:
-            raise ValueError("`loss_weights` and `weighted_metrics` are not supported by lamina "
-                             "yet.")
+        if sample_weight_mode not in (None, "temporal"):
+            raise ValueError(
+                "`sample_weight_mode` must be None or 'temporal' (2-D sample weights are "
+                f"recognised either way). Received: sample_weight_mode={sample_weight_mode!r}"
+            )
+        if isinstance(steps_per_execution, bool) or not isinstance(
+            steps_per_execution, (int, np.integer)
+        ) or steps_per_execution < 1:
+            raise ValueError(
+                "`steps_per_execution` must be a positive integer. "
+                f"Received: steps_per_execution={steps_per_execution!r}"
+            )
+        output_name = self.layers[-1].name if self.layers else None
+        loss_weight = compile_utils.resolve_loss_weight(loss_weights, output_name)
+        compiled_metrics = compile_utils.CompiledMetrics(metrics, weighted_metrics)
         self.optimizer = optimizers_module.get(optimizer)
         self._loss_obj = compile_utils.resolve_loss(loss) if loss is not None else None
         self.loss = loss
-        self._compiled_metrics = compile_utils.CompiledMetrics(metrics)
+        self._loss_weight = loss_weight
+        self._steps_per_execution = int(steps_per_execution)
+        self._compiled_metrics = compiled_metrics
         self._compile_version += 1
         self.compiled = True
         self._plan = None
@@ -209,12 +259,18 @@ class Trainer:
                 layer._add_to_plan(plan)
             if self.compiled and self._loss_obj is not None:
                 plan.set_loss(*self._loss_obj.native)
-                for m in metrics.native if metrics is not None else []:
-                    plan.add_metric(*m.native)
+                plan.set_loss_weight(self._loss_weight)
+                for name, params in metrics.native_specs() if metrics is not None else []:
+                    plan.add_metric(name, params)
                 weights, flags = self._native_weights()
                 self.optimizer._attach(plan, flags, weights)
             self._metric_states = self._state_slices(plan)
-            self._python_metrics = [m for m, start, _ in self._metric_states if start is None]
+            flags = metrics.weighted_flags if metrics is not None else []
+            self._python_metrics = [
+                (m, weighted)
+                for (m, start, _), weighted in zip(self._metric_states, flags)
+                if start is None
+            ]
             self._plan, self._plan_key = plan, key
             return plan
 
@@ -248,27 +304,50 @@ class Trainer:
 
     def _update_python_metrics(self, plan: Any, batch: Batch) -> None:
         """Feeds this batch's labels and predictions to metrics that are not
-        accumulated natively (user-defined `keras.metrics.Metric` subclasses)."""
+        accumulated natively (user-defined `keras.metrics.Metric` subclasses);
+        weighted ones also get the batch's sample weights."""
         metrics = self._python_metrics
         if not metrics or batch.y is None:
             return
         y_pred = plan.last_output()
-        y_true = batch.y if batch.row_index is None else batch.y[batch.row_index]
-        for metric in metrics:
-            metric.update_state(y_true, y_pred)
+        index = batch.row_index
+        y_true = batch.y if index is None else batch.y[index]
+        sw = batch.sample_weight
+        if sw is not None and index is not None:
+            sw = sw[index]
+        for metric, weighted in metrics:
+            metric.update_state(y_true, y_pred, sample_weight=sw if weighted else None)
 
     def _reset_metric_states(self, plan: Any) -> None:
         plan.reset_metrics()
-        for metric in self._python_metrics:
+        for metric, _ in self._python_metrics:
             metric.reset_state()
 
     def reset_metrics(self) -> None:
         if self._plan is not None:
             self._reset_metric_states(self._plan)
 
+    def _model_input(self, x: Any) -> Any:
+        """x as given, or the one array of a dict keyed by the Input's name.
+
+        Raises:
+            ValueError: for a dict keyed by another name or with several keys.
+        """
+        if not isinstance(x, dict):
+            return x
+        input_layer = getattr(self, "_input_layer", None)
+        name = input_layer.name if input_layer is not None else None
+        if len(x) != 1 or (name is not None and name not in x):
+            expected = f"{{'{name}': array}}" if name else "one entry"
+            raise ValueError(
+                f"Model '{self.name}' has one input; a dict of inputs must be {expected}. "
+                f"Received keys: {list(x)}"
+            )
+        return next(iter(x.values()))
+
     def _prepare(self, x: Any, y: Any) -> Any:
         """Converts and checks x and y; returns (x, y) as the plan reads them."""
-        x_arr = to_float32(x, "x")
+        x_arr = to_float32(self._model_input(x), "x")
         self._check_input(x_arr)
         self._ensure_built(x_arr.shape)
         if y is None:
@@ -277,6 +356,75 @@ class Trainer:
         check_cardinality(x_arr, y_raw, None)
         y_arr = compile_utils.prepare_targets(y_raw, self._loss_obj, self.output_shape, self.name)
         return x_arr, y_arr
+
+    def _class_weights(
+        self, y_arr: np.ndarray, class_weight: Any, sample_weight: Any
+    ) -> Optional[np.ndarray]:
+        """Per-sample (or per-timestep) weights from `class_weight`, multiplied
+        with `sample_weight` when both are given (tf.keras 2.x; Keras 3 refuses
+        the pair). `y_arr` is the prepared targets."""
+        checked = check_class_weight(class_weight)
+        if checked is None:
+            return sample_weight
+        sparse = self._loss_obj.native_kind == "sparse_categorical_crossentropy"
+        if sparse:
+            # Integer labels (one per output row): the label is the class.
+            weights = class_weight_to_sample_weights(y_arr[..., None], checked)
+        else:
+            weights = class_weight_to_sample_weights(y_arr, checked)
+        weights = weights.reshape(weights.shape[0], -1)
+        if weights.shape[1] == 1:
+            weights = weights.reshape(-1)
+        if sample_weight is None:
+            return weights
+        sw = to_float32(sample_weight, "sample_weight")
+        if sw.ndim == 2 and sw.shape[1] == 1:
+            sw = sw.reshape(-1)
+        if weights.ndim == 2 and sw.ndim == 1:
+            sw = sw[:, None]
+        elif weights.ndim == 1 and sw.ndim == 2:
+            weights = weights[:, None]
+        try:
+            return np.ascontiguousarray(weights * sw, dtype=np.float32)
+        except ValueError:
+            raise ValueError(
+                f"`sample_weight` of shape {sw.shape} does not match the targets' class "
+                f"weights of shape {weights.shape}."
+            ) from None
+
+    def _group_size(self) -> int:
+        """Batches per native call: compile's steps_per_execution, or 1 when
+        a per-batch Python step is needed (Python-side metrics, or a learning
+        rate that changes every step)."""
+        n = self._steps_per_execution
+        if n > 1 and (self._python_metrics or not self.optimizer._lr_is_constant()):
+            return 1
+        return n
+
+    def _train_batches(
+        self, plan: Any, batches: List[Batch], epoch: Optional[int], first_step: int
+    ) -> None:
+        """Trains on `batches` in one native call. A batch whose loss or
+        gradient is not finite is diagnosed (once per fit) and then applied."""
+        if len(batches) == 1:
+            b = batches[0]
+            self.optimizer._before_step()
+            plan.set_check_finite(self._check_finite)
+            if not plan.train_step(b.x, b.y, b.sample_weight, b.row_index):
+                self._check_finite = False
+                nonfinite.diagnose_and_apply(plan, b, self.layers, epoch, first_step)
+            return
+        self.optimizer._before_step()
+        start = 0
+        while start < len(batches):
+            plan.set_check_finite(self._check_finite)
+            pending = plan.train_steps(*step_groups.join(batches[start:]))
+            if pending < 0:
+                return
+            self._check_finite = False
+            at = start + pending
+            nonfinite.diagnose_and_apply(plan, batches[at], self.layers, epoch, first_step + at)
+            start = at + 1
 
     # -- fit ----------------------------------------------------------------
 
@@ -314,19 +462,13 @@ class Trainer:
         """
         self._assert_compiled("fit")
         verbose = _verbose_level(verbose)
-        if class_weight is not None:
-            raise ValueError("`class_weight` is not supported by lamina yet.")
+        check_class_weight(class_weight)
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(
                 "`validation_split` must be a float in [0, 1). "
                 f"Received: validation_split={validation_split}"
             )
-        if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, list)):
-            raise ValueError(
-                "Expected `validation_freq` to be a list or int. "
-                f"Received: validation_freq={validation_freq} of the type "
-                f"{type(validation_freq)}."
-            )
+        validation_freq = _check_validation_freq(validation_freq)
         batch_size = check_batch_size(batch_size)
         x_arr, y_arr = self._prepare(x, y)
         sw = sample_weight
@@ -336,6 +478,8 @@ class Trainer:
                 (x_arr, y_arr, sw_arr), validation_split
             )
             validation_data = (vx, vy, vsw)
+        # Class weights apply to the training part only, as in Keras.
+        sw = self._class_weights(y_arr, class_weight, sw)
         adapter = ArrayDataAdapter(x_arr, y_arr, sw, batch_size=batch_size, shuffle=shuffle)
         iterator = EpochIterator(adapter, steps_per_epoch)
         val_adapter = None
@@ -363,15 +507,19 @@ class Trainer:
         initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
         self._initial_epoch: Optional[int] = None
         training_logs: Optional[Dict[str, float]] = None
+        self._check_finite = True  # the first NaN/Inf step of each fit is diagnosed
+        group_size = self._group_size()
         for epoch in range(initial_epoch, epochs):
             self._reset_metric_states(plan)
             callbacks.on_epoch_begin(epoch)
-            for step, batch in iterator.enumerate_epoch():
-                callbacks.on_train_batch_begin(step)
-                self.optimizer._before_step()
-                plan.train_step(batch.x, batch.y, batch.sample_weight, batch.row_index)
-                self._update_python_metrics(plan, batch)
-                callbacks.on_train_batch_end(step, self._logs(plan))
+            for group in step_groups.grouped(iterator.enumerate_epoch(), group_size):
+                # Keras 3 with steps_per_execution: one begin/end pair per
+                # group, with its first and last batch index.
+                first, last = group[0][0], group[-1][0]
+                callbacks.on_train_batch_begin(first)
+                self._train_batches(plan, [b for _, b in group], epoch, first)
+                self._update_python_metrics(plan, group[-1][1])
+                callbacks.on_train_batch_end(last, self._logs(plan))
                 if self.stop_training:
                     break
             epoch_logs = self._logs(plan)
@@ -421,12 +569,17 @@ class Trainer:
         self._reset_metric_states(plan)
         callbacks.on_test_begin()
         logs: Dict[str, float] = {}
-        for step, batch in iterator.enumerate_epoch():
-            callbacks.on_test_batch_begin(step)
-            plan.test_step(batch.x, batch.y, batch.sample_weight, batch.row_index)
-            self._update_python_metrics(plan, batch)
+        for group in step_groups.grouped(iterator.enumerate_epoch(), self._group_size()):
+            first, last = group[0][0], group[-1][0]
+            callbacks.on_test_batch_begin(first)
+            if len(group) == 1:
+                batch = group[0][1]
+                plan.test_step(batch.x, batch.y, batch.sample_weight, batch.row_index)
+                self._update_python_metrics(plan, batch)
+            else:
+                plan.test_steps(*step_groups.join([b for _, b in group]))
             logs = self._logs(plan)
-            callbacks.on_test_batch_end(step, logs)
+            callbacks.on_test_batch_end(last, logs)
         logs = self._logs(plan)
         callbacks.on_test_end(logs)
         return logs
@@ -480,9 +633,14 @@ class Trainer:
         workers: int = 1,
         use_multiprocessing: bool = False,
     ) -> np.ndarray:
-        """Returns the model's outputs for `x` as one numpy array."""
+        """Returns the model's outputs for `x` as one numpy array.
+
+        With the default `verbose="auto"`, a call that fits in one batch prints
+        no progress bar (Keras prints `1/1` on every call); `verbose=1` does.
+        """
+        auto = verbose == "auto"
         verbose = _verbose_level(verbose)
-        x_arr = to_float32(x, "x")
+        x_arr = to_float32(self._model_input(x), "x")
         self._check_input(x_arr)
         adapter = ArrayDataAdapter(x_arr, batch_size=batch_size, shuffle=False)
         plan = self._get_plan(x_arr)
@@ -491,6 +649,8 @@ class Trainer:
         if steps is not None:
             n = min(n, steps * adapter.batch_size)
         out = np.empty((n,) + tuple(plan.output_shape), dtype=np.float32)
+        if auto and iterator.num_batches <= 1:
+            verbose = 0
         if verbose == 0 and not callbacks:
             # The quiet path: no callback machinery per call (Keras's predict
             # overhead is a known pain for small inputs).
@@ -530,11 +690,15 @@ class Trainer:
 
     # -- on_batch ----------------------------------------------------------------
 
-    def _single_batch(self, x: Any, y: Any, sample_weight: Any) -> Batch:
+    def _single_batch(
+        self, x: Any, y: Any, sample_weight: Any, class_weight: Any = None
+    ) -> Batch:
         x_arr, y_arr = self._prepare(x, y)
-        sw = None
-        if sample_weight is not None:
-            sw = np.ascontiguousarray(np.asarray(sample_weight, np.float32).reshape(-1))
+        sw = self._class_weights(y_arr, class_weight, sample_weight)
+        if sw is not None:
+            sw = to_float32(sw, "sample_weight")
+            if sw.ndim == 2 and sw.shape[1] == 1:
+                sw = sw.reshape(-1)
         check_cardinality(x_arr, y_arr, sw)
         return Batch(x_arr, y_arr, sw, None, int(x_arr.shape[0]))
 
@@ -544,19 +708,23 @@ class Trainer:
         y: Any = None,
         sample_weight: Any = None,
         class_weight: Any = None,
+        reset_metrics: bool = True,
         return_dict: bool = False,
     ) -> Any:
         """One gradient update on one batch. Returns the loss (and metrics) of
         the forward pass before the update: a scalar without metrics, else a
-        list in `metrics_names` order, or a dict with `return_dict=True`."""
+        list in `metrics_names` order, or a dict with `return_dict=True`.
+
+        `class_weight` is multiplied with `sample_weight` when both are given;
+        `reset_metrics=False` (tf.keras 2.x) accumulates the metrics across
+        calls instead of reporting this batch alone.
+        """
         self._assert_compiled("train_on_batch")
-        if class_weight is not None:
-            raise ValueError("`class_weight` is not supported by lamina yet.")
-        batch = self._single_batch(x, y, sample_weight)
+        batch = self._single_batch(x, y, sample_weight, class_weight)
         plan = self._get_plan(batch.x, batch.y)
-        self._reset_metric_states(plan)
-        self.optimizer._before_step()
-        plan.train_step(batch.x, batch.y, batch.sample_weight, None)
+        if reset_metrics:
+            self._reset_metric_states(plan)
+        self._train_batches(plan, [batch], None, 0)
         self._update_python_metrics(plan, batch)
         logs = self._logs(plan)
         if return_dict:
@@ -564,13 +732,19 @@ class Trainer:
         return compile_utils.flatten_in_order(logs, self.metrics_names)
 
     def test_on_batch(
-        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        reset_metrics: bool = True,
+        return_dict: bool = False,
     ) -> Any:
         """Loss (and metrics) of one batch, without updating the weights."""
         self._assert_compiled("test_on_batch")
         batch = self._single_batch(x, y, sample_weight)
         plan = self._get_plan(batch.x, batch.y)
-        self._reset_metric_states(plan)
+        if reset_metrics:
+            self._reset_metric_states(plan)
         plan.test_step(batch.x, batch.y, batch.sample_weight, None)
         self._update_python_metrics(plan, batch)
         logs = self._logs(plan)
@@ -580,9 +754,34 @@ class Trainer:
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
         """The model's outputs for one batch, as a numpy array."""
-        x_arr = to_float32(x, "x")
+        x_arr = to_float32(self._model_input(x), "x")
         self._check_input(x_arr)
         plan = self._get_plan(x_arr)
         out = np.empty((x_arr.shape[0],) + tuple(plan.output_shape), dtype=np.float32)
         plan.predict(x_arr, out, None)
         return out
+
+    # -- removed in TF 2.6; old scripts still call them ------------------------
+
+    def predict_classes(self, x: Any, batch_size: int = 32, verbose: Any = 0) -> np.ndarray:
+        """Class predictions (tf.keras < 2.6): the argmax of a multi-unit output,
+        else `(p > 0.5)` as int32, one column per output unit."""
+        warnings.warn(
+            "`model.predict_classes()` was removed from Keras in TF 2.6. Use "
+            "`np.argmax(model.predict(x), axis=-1)` for multi-class outputs, or "
+            "`(model.predict(x) > 0.5).astype('int32')` for sigmoid outputs.",
+            stacklevel=2,
+        )
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
+    def predict_proba(self, x: Any, batch_size: int = 32, verbose: Any = 0) -> np.ndarray:
+        """The model's outputs (tf.keras < 2.6), the same as `predict`."""
+        warnings.warn(
+            "`model.predict_proba()` was removed from Keras in TF 2.6. Use `model.predict()` "
+            "instead.",
+            stacklevel=2,
+        )
+        return self.predict(x, batch_size=batch_size, verbose=verbose)

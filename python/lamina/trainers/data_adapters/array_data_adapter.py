@@ -125,9 +125,10 @@ class ArrayDataAdapter:
             sw = to_float32(sample_weight, "sample_weight")
             if sw.ndim == 2 and sw.shape[1] == 1:
                 sw = sw.reshape(-1)
-            if sw.ndim != 1:
+            if sw.ndim not in (1, 2):
                 raise ValueError(
-                    f"`sample_weight` must have shape (samples,); received {sw.shape}."
+                    "`sample_weight` must have shape (samples,) or, for sequence outputs, "
+                    f"(samples, timesteps); received {sw.shape}."
                 )
             self.sample_weight = sw
         check_cardinality(self.x, self.y, self.sample_weight)
