@@ -93,7 +93,8 @@ bool is_plain_relu(const ActivationSpec& s) {
 template <typename T>
 void relu_forward(const ActivationSpec& spec, const T* x, T* y, int64_t n) {
   if (is_plain_relu(spec)) {
-    map(x, y, n, kCheapGrain, [](T v) { return v > T(0) ? v : T(0); });
+    // NaN passes through, as in TensorFlow: relu must not hide a NaN.
+    map(x, y, n, kCheapGrain, [](T v) { return v < T(0) ? T(0) : v; });
     return;
   }
   const ReluParams<T> p(spec);
