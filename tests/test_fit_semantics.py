@@ -365,6 +365,36 @@ def test_steps_per_execution_gives_the_same_training(shuffle: Any) -> None:
     assert rec.events == (epoch + test) * 2
 
 
+@pytest.mark.parity
+def test_steps_per_execution_matches_keras(keras_ref: Any) -> None:
+    x, y = _data(n=50)
+    lm = _mlp(lamina)
+    km = _mlp(keras_ref)
+    km.set_weights(lm.get_weights())
+    lm.compile(lamina.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
+               metrics=["accuracy"], steps_per_execution=3)
+    km.compile(keras_ref.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
+               metrics=["accuracy"], steps_per_execution=3)
+    events: List[Tuple[str, int]] = []
+
+    class KerasRecorder(keras_ref.callbacks.Callback):
+        def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
+            events.append(("b", batch))
+
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            events.append(("e", batch))
+
+    rec = _Recorder()
+    lh = lm.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0, callbacks=[rec])
+    kh = km.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0,
+                callbacks=[KerasRecorder()])
+    np.testing.assert_allclose(lh.history["loss"], kh.history["loss"], rtol=RTOL, atol=ATOL)
+    _assert_same_weights(lm, km)
+    # Expected difference: Keras ends the short last group at index 11.
+    keras_events = [(k, 9 if (k, i) == ("e", 11) else i) for k, i in events]
+    assert rec.events == keras_events
+
+
 def test_steps_per_execution_validation() -> None:
     model = _mlp(lamina)
     for bad in (0, -1, 1.5, True):
@@ -423,6 +453,8 @@ def test_compile_positional_order_and_accepted_arguments() -> None:
     name = model.layers[-1].name
     model.compile("sgd", "sparse_categorical_crossentropy", metrics={name: ["accuracy"]})
     assert model.evaluate(x, y, verbose=0, return_dict=True).keys() == {"accuracy", "loss"}
+    with pytest.raises(ValueError, match=f"one output, '{name}'.*keyed by its name.*'out'"):
+        model.compile("sgd", "mse", metrics={"out": ["mae"]})
     with pytest.raises(ValueError, match="sample_weight_mode"):
         model.compile("sgd", "mse", sample_weight_mode="temporl")
     with pytest.raises(ValueError, match="target_tensors.*`y`"):

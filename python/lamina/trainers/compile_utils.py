@@ -33,10 +33,15 @@ class CompiledMetrics:
     `weighted_<name>`, as Keras 3 does.
     """
 
-    def __init__(self, metrics: Any, weighted_metrics: Any = None) -> None:
-        plain = [_compiled_metric(m) for m in _flatten_metric_arg(metrics, "metrics")]
+    def __init__(
+        self, metrics: Any, weighted_metrics: Any = None, output_name: Optional[str] = None
+    ) -> None:
+        plain = [
+            _compiled_metric(m) for m in _flatten_metric_arg(metrics, "metrics", output_name)
+        ]
         weighted = [
-            _compiled_metric(m) for m in _flatten_metric_arg(weighted_metrics, "weighted_metrics")
+            _compiled_metric(m)
+            for m in _flatten_metric_arg(weighted_metrics, "weighted_metrics", output_name)
         ]
         taken = {_entry_name(e) for e in plain}
         renamed = []
@@ -96,16 +101,19 @@ class CompiledMetrics:
         return self._resolved
 
 
-def _flatten_metric_arg(metrics: Any, arg: str) -> List[Any]:
+def _flatten_metric_arg(metrics: Any, arg: str, output_name: Optional[str]) -> List[Any]:
     """compile()'s `metrics`/`weighted_metrics`: a list, nested list or a dict
     keyed by the (single) output's name, as one flat list."""
     if metrics is None:
         return []
     if isinstance(metrics, dict):
         # Single output: the dict has one entry, keyed by the output's name.
-        if len(metrics) > 1:
-            raise ValueError(f"A Sequential model has one output; `{arg}` dict has "
-                             f"keys {list(metrics)}.")
+        if len(metrics) > 1 or (output_name is not None and metrics
+                                and output_name not in metrics):
+            raise ValueError(
+                f"A Sequential model has one output, '{output_name}'; a `{arg}` dict must be "
+                f"keyed by its name. Received keys: {list(metrics)}"
+            )
         metrics = list(metrics.values())[0] if metrics else []
     if not isinstance(metrics, (list, tuple)):
         metrics = [metrics]

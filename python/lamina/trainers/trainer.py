@@ -171,7 +171,7 @@ class Trainer:
             )
         output_name = self.layers[-1].name if self.layers else None
         loss_weight = compile_utils.resolve_loss_weight(loss_weights, output_name)
-        compiled_metrics = compile_utils.CompiledMetrics(metrics, weighted_metrics)
+        compiled_metrics = compile_utils.CompiledMetrics(metrics, weighted_metrics, output_name)
         self.optimizer = optimizers_module.get(optimizer)
         self._loss_obj = compile_utils.resolve_loss(loss) if loss is not None else None
         self.loss = loss
