@@ -268,6 +268,35 @@ void register_plan(py::module_& m) {
       .def_property_readonly("update_pending", [](PyPlan& p) { return p.plan->update_pending(); })
       .def("set_loss_weight", [](PyPlan& p, double w) { p.plan->set_loss_weight(w); })
       .def("op_name", [](PyPlan& p, int64_t i) { return p.plan->op(i).name(); })
+      .def_property_readonly("num_ops", [](PyPlan& p) { return p.plan->num_ops(); })
+      .def_property_readonly(
+          "num_params", [](PyPlan& p) { return static_cast<int64_t>(p.plan->params().size()); })
+      .def(
+          "set_weight_regularizer",
+          [](PyPlan& p, int64_t index, double l1, double l2) {
+            p.plan->set_weight_regularizer(index, lamina::L1L2{l1, l2});
+          },
+          py::arg("index"), py::arg("l1"), py::arg("l2"))
+      .def(
+          "set_weight_constraint",
+          [](PyPlan& p, int64_t index, const std::string& name, double min_value, double max_value,
+             double rate, const std::vector<int64_t>& axes) {
+            std::vector<lamina::Param*> params = p.plan->params();
+            if (index < 0 || index >= static_cast<int64_t>(params.size())) {
+              throw ValueError("Weight index " + std::to_string(index) + " is out of range.");
+            }
+            p.plan->set_weight_constraint(
+                index, lamina::make_constraint(name, min_value, max_value, rate, axes,
+                                               params[static_cast<size_t>(index)]->shape));
+          },
+          py::arg("index"), py::arg("name"), py::arg("min_value"), py::arg("max_value"),
+          py::arg("rate"), py::arg("axes"))
+      .def(
+          "set_activity_regularizer",
+          [](PyPlan& p, int64_t op_index, double l1, double l2) {
+            p.plan->set_activity_regularizer(op_index, lamina::L1L2{l1, l2});
+          },
+          py::arg("op_index"), py::arg("l1"), py::arg("l2"))
       .def(
           "test_step",
           [](PyPlan& p, const py::array& x, const py::object& y, const py::object& sw,

@@ -8,6 +8,7 @@ from lamina import (
     backend,
     callbacks,
     config,
+    constraints,
     initializers,
     layers,
     losses,
@@ -15,6 +16,7 @@ from lamina import (
     models,
     ops,
     optimizers,
+    regularizers,
     saving,
     utils,
 )
@@ -31,6 +33,7 @@ __all__ = [
     "backend",
     "callbacks",
     "config",
+    "constraints",
     "initializers",
     "layers",
     "losses",
@@ -38,6 +41,7 @@ __all__ = [
     "models",
     "ops",
     "optimizers",
+    "regularizers",
     "saving",
     "utils",
 ]

@@ -27,6 +27,9 @@ struct Param {
   int64_t size = 0;
   float* value = nullptr;  // bound by the caller before the first step
   Buffer grad;
+  // False for state the op updates itself in forward (BatchNormalization's
+  // moving statistics): no gradient is written for it.
+  bool has_grad = true;
 };
 
 struct StepContext {

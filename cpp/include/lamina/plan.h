@@ -14,6 +14,7 @@
 #include "lamina/engine/loss.h"
 #include "lamina/engine/metric.h"
 #include "lamina/engine/optimizer.h"
+#include "lamina/engine/weight_rules.h"
 #include "lamina/ops.h"
 #include "lamina/params.h"
 
@@ -92,6 +93,13 @@ class Plan {
   void apply_pending_update();
   // The multiplier compile(loss_weights=...) puts on the loss and its gradient.
   void set_loss_weight(double w) { loss_weight_ = w; }
+  // A weight's regularizer (its penalty joins the loss of every step while the
+  // weight is trainable) and constraint (applied after each update), by
+  // index in params() order; an op's activity regularizer (on its output,
+  // divided by the batch size, as Keras 3 does).
+  void set_weight_regularizer(int64_t param_index, const L1L2& r);
+  void set_weight_constraint(int64_t param_index, Constraint c);
+  void set_activity_regularizer(int64_t op_index, const L1L2& r);
   // out: [rows, output shape...]
   void predict(const BatchView& batch, float* out);
 
@@ -124,6 +132,13 @@ class Plan {
   void test_step_locked(const BatchView& b);
   void backward(int64_t rows, bool fused, NonFiniteReport* report);
   bool gradients_finite();
+  bool trainable(size_t param_index) const {
+    return param_index < slots_.size() && !slots_[param_index].empty();
+  }
+  double activity_penalty(int64_t rows);
+  double weight_penalty(bool add_gradients);
+  void add_activity_gradient(size_t op, float* dy, int64_t rows);
+  void apply_constraints();
 
   Shape input_shape_;
   std::vector<std::unique_ptr<Op>> ops_;
@@ -150,6 +165,9 @@ class Plan {
   uint64_t step_ = 0;
   int64_t last_rows_ = 0;
   double loss_weight_ = 1.0;
+  std::vector<L1L2> weight_reg_;         // per param (empty: none)
+  std::vector<Constraint> constraints_;  // per param (empty: none)
+  std::vector<L1L2> activity_reg_;       // per op (empty: none)
   bool check_finite_ = false;
   bool update_pending_ = false;
   std::mutex mutex_;

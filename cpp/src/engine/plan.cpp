@@ -192,7 +192,14 @@ double Plan::loss_and_grad(const float* y, const float* sw, int64_t rows, bool w
   // after it do not change memory) ends in the activation the loss fuses with.
   const float* logits = nullptr;
   const Activation fusable = loss_->fusable_activation();
-  if (fusable != Activation::kLinear && last_compute_ >= 0) {
+  bool output_regularized = false;
+  for (size_t i = static_cast<size_t>(std::max<int64_t>(last_compute_, 0));
+       i < activity_reg_.size(); ++i) {
+    output_regularized = output_regularized || activity_reg_[i].active();
+  }
+  // An activity regularizer on the output needs the gradient there, not at
+  // the logits.
+  if (fusable != Activation::kLinear && last_compute_ >= 0 && !output_regularized) {
     const Op& last = *ops_[static_cast<size_t>(last_compute_)];
     if (last.output_activation() == fusable) {
       logits = last.preactivation(act_ptr_[static_cast<size_t>(last_compute_)]);
@@ -223,14 +230,17 @@ void Plan::accumulate_metrics(const float* y, const float* sw, int64_t rows, dou
 void Plan::apply_optimizer() {
   opt_->step(param_list_, slots_, hyper_, *iterations_ + 1);
   ++*iterations_;
+  apply_constraints();  // Keras: after applying the gradients
 }
 
 void Plan::backward(int64_t rows, bool fused, NonFiniteReport* report) {
   StepContext ctx{true, step_};
   float* dy = loss_grad_.data();
   size_t next = 0;
-  for (int64_t i = last_compute_; i >= first_compute_; --i) {
+  for (int64_t i = static_cast<int64_t>(ops_.size()) - 1; i >= first_compute_; --i) {
     Op& op = *ops_[static_cast<size_t>(i)];
+    // dy is the gradient at op i's output (views pass it through unchanged).
+    add_activity_gradient(static_cast<size_t>(i), dy, rows);
     if (op.is_view()) continue;
     // The first op's input gradient is never needed.
     float* dx = i == first_compute_ ? nullptr : grads_[next].data();
@@ -238,7 +248,7 @@ void Plan::backward(int64_t rows, bool fused, NonFiniteReport* report) {
                 rows, ctx, fused && i == last_compute_);
     if (report != nullptr && report->backward_op < 0) {
       for (const Param& p : op.params()) {
-        if (!all_finite(p.grad.data(), p.size)) {
+        if (p.has_grad && !all_finite(p.grad.data(), p.size)) {
           report->backward_op = i;
           report->backward_in_weights = true;
           break;
@@ -254,9 +264,73 @@ void Plan::backward(int64_t rows, bool fused, NonFiniteReport* report) {
   }
 }
 
+void Plan::set_weight_regularizer(int64_t param_index, const L1L2& r) {
+  if (param_index < 0 || param_index >= static_cast<int64_t>(param_list_.size())) {
+    throw ValueError("Weight index " + std::to_string(param_index) + " is out of range.");
+  }
+  weight_reg_.resize(param_list_.size());
+  weight_reg_[static_cast<size_t>(param_index)] = r;
+}
+
+void Plan::set_weight_constraint(int64_t param_index, Constraint c) {
+  if (param_index < 0 || param_index >= static_cast<int64_t>(param_list_.size())) {
+    throw ValueError("Weight index " + std::to_string(param_index) + " is out of range.");
+  }
+  if (static_cast<int64_t>(c.group.size()) != param_list_[static_cast<size_t>(param_index)]->size) {
+    throw ValueError("Constraint was prepared for a weight of another size.");
+  }
+  constraints_.resize(param_list_.size());
+  constraints_[static_cast<size_t>(param_index)] = std::move(c);
+}
+
+void Plan::set_activity_regularizer(int64_t op_index, const L1L2& r) {
+  if (op_index < 0 || op_index >= static_cast<int64_t>(ops_.size())) {
+    throw ValueError("Op index " + std::to_string(op_index) + " is out of range.");
+  }
+  activity_reg_.resize(ops_.size());
+  activity_reg_[static_cast<size_t>(op_index)] = r;
+}
+
+double Plan::activity_penalty(int64_t rows) {
+  double total = 0.0;
+  for (size_t i = 0; i < activity_reg_.size(); ++i) {
+    if (!activity_reg_[i].active()) continue;
+    const int64_t n = rows * shape_numel(shapes_[i + 1]);
+    total += l1l2_penalty(activity_reg_[i], act_ptr_[i + 1], n, nullptr, 0.0) /
+             static_cast<double>(rows);
+  }
+  return total;
+}
+
+void Plan::add_activity_gradient(size_t op, float* dy, int64_t rows) {
+  if (op >= activity_reg_.size() || !activity_reg_[op].active() || dy == nullptr) return;
+  const int64_t n = rows * shape_numel(shapes_[op + 1]);
+  l1l2_penalty(activity_reg_[op], act_ptr_[op + 1], n, dy, 1.0 / static_cast<double>(rows));
+}
+
+double Plan::weight_penalty(bool add_gradients) {
+  double total = 0.0;
+  for (size_t k = 0; k < weight_reg_.size(); ++k) {
+    if (!weight_reg_[k].active() || !trainable(k)) continue;  // Keras: trainable weights only
+    Param& p = *param_list_[k];
+    total +=
+        l1l2_penalty(weight_reg_[k], p.value, p.size, add_gradients ? p.grad.data() : nullptr, 1.0);
+  }
+  return total;
+}
+
+void Plan::apply_constraints() {
+  for (size_t k = 0; k < constraints_.size(); ++k) {
+    if (constraints_[k].kind == ConstraintKind::kNone || !trainable(k)) continue;
+    apply_constraint(constraints_[k], param_list_[k]->value);
+  }
+}
+
 bool Plan::gradients_finite() {
-  for (const Param* p : param_list_) {
-    if (!all_finite(p->grad.data(), p->size)) return false;
+  for (size_t k = 0; k < param_list_.size(); ++k) {
+    if (trainable(k) && !all_finite(param_list_[k]->grad.data(), param_list_[k]->size)) {
+      return false;
+    }
   }
   return true;
 }
@@ -280,9 +354,10 @@ bool Plan::train_step_locked(const BatchView& b) {
   ++step_;
   forward(x, b.rows, true);
   bool fused = false;
-  const double loss = loss_and_grad(y, sw, b.rows, true, &fused);
-  accumulate_metrics(y, sw, b.rows, loss);
+  double loss = loss_and_grad(y, sw, b.rows, true, &fused) + activity_penalty(b.rows);
   backward(b.rows, fused, nullptr);
+  loss += weight_penalty(true);
+  accumulate_metrics(y, sw, b.rows, loss);
   if (check_finite_ && !(std::isfinite(loss) && gradients_finite())) {
     update_pending_ = true;
     return false;
@@ -342,9 +417,10 @@ NonFiniteReport Plan::diagnose(const BatchView& b) {
     }
   }
   bool fused = false;
-  const double loss = loss_and_grad(y, sw, b.rows, true, &fused);
+  const double loss = loss_and_grad(y, sw, b.rows, true, &fused) + activity_penalty(b.rows);
   report.loss_nonfinite = !std::isfinite(loss);
   backward(b.rows, fused, &report);
+  report.loss_nonfinite = !std::isfinite(loss + weight_penalty(true));
   return report;
 }
 
@@ -365,7 +441,8 @@ void Plan::test_step_locked(const BatchView& b) {
   gather_targets(b, &y, &sw);
   forward(x, b.rows, false);
   bool fused = false;
-  const double loss = loss_and_grad(y, sw, b.rows, false, &fused);
+  const double loss = loss_and_grad(y, sw, b.rows, false, &fused) + activity_penalty(b.rows) +
+                      weight_penalty(false);
   accumulate_metrics(y, sw, b.rows, loss);
 }
 

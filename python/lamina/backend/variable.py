@@ -23,6 +23,8 @@ class Variable:
         self.name = name
         self.path = path or name
         self.trainable = trainable
+        self.regularizer: Any = None  # keras.regularizers object (penalty in the loss)
+        self.constraint: Any = None  # keras.constraints object (applied after updates)
 
     @property
     def shape(self) -> Tuple[int, ...]:

@@ -21,10 +21,22 @@ import numpy as np
 
 from lamina.callbacks.callback import Callback, Logs
 
-try:
-    import requests
-except ImportError:  # pragma: no cover - exercised by forcing `requests = None`
-    requests = None  # type: ignore[assignment]
+# `requests` is imported on first use (importing it at `import lamina` time
+# costs a tenth of a second); None means absent (tests set it to force urllib).
+_UNSET: Any = object()
+requests: Any = _UNSET
+
+
+def _requests() -> Any:
+    global requests
+    if requests is _UNSET:
+        module: Any
+        try:
+            import requests as module
+        except ImportError:
+            module = None
+        requests = module
+    return requests
 
 __all__ = ["RemoteMonitor"]
 
@@ -77,7 +89,7 @@ class RemoteMonitor(Callback):
             # numpy scalars and 0-d arrays are not JSON-serialisable.
             send[key] = value.item() if isinstance(value, (np.ndarray, np.generic)) else value
         url = self.root + self.path
-        if requests is not None:
+        if _requests() is not None:
             self._post_with_requests(url, send)
         else:
             self._post_with_urllib(url, send)
@@ -88,7 +100,7 @@ class RemoteMonitor(Callback):
         )
 
     def _post_with_requests(self, url: str, send: Dict[str, Any]) -> None:
-        assert requests is not None
+        requests = _requests()
         try:
             if self.send_as_json:
                 requests.post(url, json=send, headers=self.headers)

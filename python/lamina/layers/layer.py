@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from lamina import constraints, regularizers
 from lamina.backend.variable import Variable
 from lamina.initializers import Initializer
 from lamina.utils import naming
@@ -105,11 +106,11 @@ class Layer:
             isinstance(dtype, dict) and dtype.get("config", {}).get("name") == "float32"
         ):
             raise ValueError(f"lamina computes in float32 only. Received: dtype={dtype!r}")
-        if activity_regularizer is not None:
-            raise ValueError("`activity_regularizer` is not supported by lamina yet.")
         self.name = name if name is not None else naming.auto_name(type(self).__name__)
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"Layer name must be a non-empty string. Received: name={name!r}")
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        regularizers.native_l1l2(self.activity_regularizer, self.name, "activity_regularizer")
         self._trainable = bool(trainable)
         self.built = False
         self._weights: List[Variable] = []
@@ -124,9 +125,21 @@ class Layer:
         initializer: Initializer,
         name: str,
         trainable: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
     ) -> Variable:
+        """Creates a weight; its regularizer and constraint (if any) are applied
+        by the engine during training, as Keras applies them.
+
+        Raises:
+            ValueError: for a regularizer or constraint lamina cannot train with.
+        """
         value = initializer(tuple(shape))
         var = Variable(value, name=name, trainable=trainable, path=f"{self.name}/{name}")
+        var.regularizer = regularizer
+        var.constraint = constraint
+        regularizers.native_l1l2(regularizer, self.name, f"{name} regularizer")
+        constraints.native_constraint(constraint, self.name, f"{name} constraint")
         self._weights.append(var)
         return var
 
@@ -248,6 +261,8 @@ class Layer:
             "trainable": self.trainable,
             "dtype": dict(_DTYPE_POLICY, config=dict(_DTYPE_POLICY["config"])),
         }
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         # As in Keras 3, an `input_shape` argument is not part of the layer's
         # config: a Sequential model records it as its InputLayer.
         return config

@@ -43,9 +43,11 @@ KIND_MODULES: Dict[str, str] = {
     "optimizers": "keras.optimizers",
     "schedules": "keras.optimizers.schedules",
     "activations": "keras.activations",
+    "regularizers": "keras.regularizers",
+    "constraints": "keras.constraints",
 }
-_SEARCH_ORDER = ("models", "layers", "initializers", "optimizers", "schedules", "losses",
-                 "metrics", "activations")
+_SEARCH_ORDER = ("models", "layers", "initializers", "regularizers", "constraints",
+                 "optimizers", "schedules", "losses", "metrics", "activations")
 
 # Classes whose configs carry Python code or load code from elsewhere.
 _CODE_CLASSES = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda", "TFSMLayer", "__lambda__"})
@@ -64,7 +66,7 @@ _sharing = threading.local()
 @functools.cache
 def _builtin_classes() -> Dict[str, Dict[str, Any]]:
     """lamina's classes per kind, keyed by Keras class name."""
-    from lamina import initializers, layers, losses, metrics, optimizers
+    from lamina import constraints, initializers, layers, losses, metrics, optimizers, regularizers
     from lamina.layers.layer import Layer
     from lamina.models.sequential import Sequential
     from lamina.optimizers import schedules
@@ -87,6 +89,9 @@ def _builtin_classes() -> Dict[str, Dict[str, Any]]:
         "initializers": classes(
             [getattr(initializers, n) for n in initializers.__all__], initializers.Initializer
         ),
+        "regularizers": classes(regularizers.ALL_OBJECTS_DICT.values(),
+                                regularizers.Regularizer),
+        "constraints": classes(constraints.ALL_OBJECTS_DICT.values(), constraints.Constraint),
         "losses": classes(losses.ALL_OBJECTS_DICT.values(), losses.Loss),
         "metrics": classes(metrics.ALL_OBJECTS_DICT.values(), metrics.Metric),
         "optimizers": classes(optimizers.ALL_OBJECTS_DICT.values(), optimizers.Optimizer),
@@ -124,7 +129,9 @@ def _kinds_for(module: Optional[str], kind: Optional[str]) -> List[str]:
     found: List[str] = []
     text = str(module or "")
     for candidate, marker in (("schedules", "schedules"), ("optimizers", "optimizers"),
-                              ("initializers", "initializers"), ("losses", "losses"),
+                              ("initializers", "initializers"),
+                              ("regularizers", "regularizers"), ("constraints", "constraints"),
+                              ("losses", "losses"),
                               ("metrics", "metrics"), ("activations", "activations"),
                               ("layers", "layers")):
         if marker in text.split("."):

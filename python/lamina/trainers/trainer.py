@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from lamina import _core
+from lamina import _core, constraints, regularizers
 from lamina import optimizers as optimizers_module
 from lamina.callbacks.callback_list import CallbackList
 from lamina.trainers import compile_utils, nonfinite, step_groups
@@ -55,6 +55,17 @@ def _check_validation_freq(validation_freq: Any) -> Any:
         "Expected `validation_freq` to be a list or int. "
         f"Received: validation_freq={validation_freq} of the type {type(validation_freq)}."
     )
+
+
+def _attach_weight_rules(plan: Any, weights: List[Any]) -> None:
+    """Hands the plan each weight's regularizer and constraint (plan order)."""
+    for index, var in enumerate(weights):
+        reg = regularizers.native_l1l2(var.regularizer, var.path, "regularizer")
+        if reg is not None:
+            plan.set_weight_regularizer(index, *reg)
+        rule = constraints.native_constraint(var.constraint, var.path, "constraint")
+        if rule is not None:
+            plan.set_weight_constraint(index, *rule)
 
 
 class Tensor(np.ndarray):
@@ -256,7 +267,12 @@ class Trainer:
                 return self._plan
             plan = _core.Plan(list(self._input_per_sample()))
             for layer in self.layers:
+                first_op = plan.num_ops
                 layer._add_to_plan(plan)
+                activity = regularizers.native_l1l2(
+                    layer.activity_regularizer, layer.name, "activity_regularizer")
+                if activity is not None and plan.num_ops > first_op:
+                    plan.set_activity_regularizer(plan.num_ops - 1, *activity)
             if self.compiled and self._loss_obj is not None:
                 plan.set_loss(*self._loss_obj.native)
                 plan.set_loss_weight(self._loss_weight)
@@ -264,6 +280,7 @@ class Trainer:
                     plan.add_metric(name, params)
                 weights, flags = self._native_weights()
                 self.optimizer._attach(plan, flags, weights)
+                _attach_weight_rules(plan, weights)
             self._metric_states = self._state_slices(plan)
             flags = metrics.weighted_flags if metrics is not None else []
             self._python_metrics = [

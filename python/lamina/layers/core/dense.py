@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from lamina import activations, initializers
+from lamina import activations, constraints, initializers, regularizers
 from lamina.layers.layer import Layer, Shape
 
 
@@ -50,10 +50,6 @@ class Dense(Layer):
                 f"Received: units={units}"
             )
         for arg, value in (
-            ("kernel_regularizer", kernel_regularizer),
-            ("bias_regularizer", bias_regularizer),
-            ("kernel_constraint", kernel_constraint),
-            ("bias_constraint", bias_constraint),
             ("lora_rank", lora_rank),
             ("quantization_config", quantization_config),
         ):
@@ -64,6 +60,15 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        # Refuse what the engine cannot train with now, not at the first fit.
+        for arg in ("kernel_regularizer", "bias_regularizer"):
+            regularizers.native_l1l2(getattr(self, arg), self.name, arg)
+        for arg in ("kernel_constraint", "bias_constraint"):
+            constraints.native_constraint(getattr(self, arg), self.name, arg)
         self.kernel: Any = None
         self.bias: Any = None
 
@@ -74,9 +79,15 @@ class Dense(Layer):
                 f"The last dimension of the input of layer '{self.name}' must be defined. "
                 f"Received: input_shape={tuple(input_shape)}"
             )
-        self.kernel = self.add_weight((input_dim, self.units), self.kernel_initializer, "kernel")
+        self.kernel = self.add_weight(
+            (input_dim, self.units), self.kernel_initializer, "kernel",
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+        )
         if self.use_bias:
-            self.bias = self.add_weight((self.units,), self.bias_initializer, "bias")
+            self.bias = self.add_weight(
+                (self.units,), self.bias_initializer, "bias",
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+            )
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
@@ -106,10 +117,10 @@ class Dense(Layer):
                 "use_bias": self.use_bias,
                 "kernel_initializer": serialize_keras_object(self.kernel_initializer),
                 "bias_initializer": serialize_keras_object(self.bias_initializer),
-                "kernel_regularizer": None,
-                "bias_regularizer": None,
-                "kernel_constraint": None,
-                "bias_constraint": None,
+                "kernel_regularizer": serialize_keras_object(self.kernel_regularizer),
+                "bias_regularizer": serialize_keras_object(self.bias_regularizer),
+                "kernel_constraint": serialize_keras_object(self.kernel_constraint),
+                "bias_constraint": serialize_keras_object(self.bias_constraint),
                 "quantization_config": None,
             }
         )
