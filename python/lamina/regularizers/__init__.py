@@ -38,8 +38,8 @@ def _coefficient(value: Any, name: str) -> float:
     except (TypeError, ValueError):
         raise ValueError(f"Invalid value for argument {name}: expected a float. "
                          f"Received: {name}={value!r}") from None
-    if not np.isfinite(out):
-        raise ValueError(f"Invalid value for argument {name}: expected a finite float. "
+    if not np.isfinite(out) or out < 0:
+        raise ValueError(f"Invalid value for argument {name}: expected a non-negative float. "
                          f"Received: {name}={value!r}")
     return out
 
@@ -78,7 +78,9 @@ class L1(L1L2):
         super().__init__(l1=l1, l2=0.0)
 
     def get_config(self) -> Dict[str, Any]:
-        return {"l1": self.l1}
+        # Keras 3 keeps l1 as a float32 tensor, so its config holds the
+        # float32-rounded value (0.05 -> 0.05000000074505806).
+        return {"l1": float(np.float32(self.l1))}
 
 
 class L2(L1L2):
