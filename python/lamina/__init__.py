@@ -3,11 +3,14 @@
     import lamina as keras
 """
 
+from typing import Any
+
 from lamina import (
     activations,
     backend,
     callbacks,
     config,
+    datasets,
     initializers,
     layers,
     losses,
@@ -15,6 +18,7 @@ from lamina import (
     models,
     ops,
     optimizers,
+    preprocessing,
     saving,
     utils,
 )
@@ -31,6 +35,7 @@ __all__ = [
     "backend",
     "callbacks",
     "config",
+    "datasets",
     "initializers",
     "layers",
     "losses",
@@ -38,6 +43,24 @@ __all__ = [
     "models",
     "ops",
     "optimizers",
+    "preprocessing",
     "saving",
     "utils",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # A part of Keras lamina does not have yet: say so by name.
+    from lamina.utils.unsupported import FUNCTIONAL_API_HINT, module_getattr
+
+    known = {
+        "Model": FUNCTIONAL_API_HINT,
+        "Functional": FUNCTIONAL_API_HINT,
+        "KerasTensor": FUNCTIONAL_API_HINT,
+        "regularizers": "Layer regularizers are refused; drop `kernel_regularizer=` etc.",
+        "constraints": "Layer constraints are refused; drop `kernel_constraint=` etc.",
+        "applications": "Pretrained models need layers and the Functional API lamina lacks.",
+        "mixed_precision": "lamina computes in float32.",
+        "wrappers": "Use SciKeras with real Keras, or call fit/predict directly.",
+    }
+    module_getattr("keras", name, known)
