@@ -1,6 +1,6 @@
 """`keras.preprocessing` (tf.keras 2.x): `sequence.pad_sequences` and
 `image.ImageDataGenerator` for numpy arrays."""
 
-from lamina.preprocessing import sequence, text
+from lamina.preprocessing import image, sequence, text
 
-__all__ = ["sequence", "text"]
+__all__ = ["image", "sequence", "text"]
