@@ -348,3 +348,19 @@ def test_offline_error_says_where_to_place_the_file(cache, monkeypatch):
 def test_http_error_is_reported(cache, server):
     with pytest.raises(DownloadError, match="404"):
         keras.datasets.reuters.load_data()
+
+
+@pytest.mark.parity
+def test_load_data_signatures_match_keras(keras_ref):
+    def params(fn):
+        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()
+                if p.kind is not inspect.Parameter.VAR_KEYWORD]
+
+    for name in ("mnist", "fashion_mnist", "cifar10", "cifar100", "imdb", "reuters",
+                 "boston_housing"):
+        ours, theirs = getattr(keras.datasets, name), getattr(keras_ref.datasets, name)
+        assert params(ours.load_data) == params(theirs.load_data), name
+    for name in ("imdb", "reuters"):
+        ours, theirs = getattr(keras.datasets, name), getattr(keras_ref.datasets, name)
+        assert params(ours.get_word_index) == params(theirs.get_word_index)
+    assert keras.datasets.reuters.get_label_names() == keras_ref.datasets.reuters.get_label_names()

@@ -330,3 +330,18 @@ def test_fit_statistics_match_keras(keras_ref):
     np.testing.assert_allclose(ours.std, theirs.std, rtol=1e-6)
     np.testing.assert_allclose(ours.standardize(images[0].copy()),
                                theirs.standardize(images[0].copy()), rtol=1e-5)
+
+
+@pytest.mark.parity
+def test_signatures_match_keras(keras_ref):
+    require("scipy")
+    import inspect
+
+    from keras.src.legacy.preprocessing.image import ImageDataGenerator as KerasGenerator
+
+    def params(fn):
+        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+
+    assert params(ImageDataGenerator.__init__) == params(KerasGenerator.__init__)
+    assert params(ImageDataGenerator.flow) == params(KerasGenerator.flow)
+    assert params(ImageDataGenerator.fit) == params(KerasGenerator.fit)

@@ -179,3 +179,16 @@ def test_get_file_honours_keras_home(tmp_path, monkeypatch, served):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "home"))
     path = keras.utils.get_file(origin=f"{url}/f.bin", cache_subdir="models")
     assert path == str(tmp_path / "home" / "models" / "f.bin")
+
+
+@pytest.mark.parity
+def test_signatures_match_keras(keras_ref):
+    import inspect
+
+    def params(fn):
+        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+
+    for name in ("normalize", "pad_sequences", "get_file", "plot_model", "model_to_dot"):
+        assert params(getattr(keras.utils, name)) == params(getattr(keras_ref.utils, name)), name
+    # tf.keras 2.x's dtype= comes after Keras 3's parameters.
+    assert params(keras.utils.to_categorical)[:2] == params(keras_ref.utils.to_categorical)

@@ -26,6 +26,9 @@ import sys
 from typing import Mapping, NoReturn, Optional
 
 
+_IMPORT_FROM = dis.opmap["IMPORT_FROM"]
+
+
 class NotSupportedError(NotImplementedError):
     """A Keras feature lamina does not implement (yet)."""
 
@@ -62,11 +65,10 @@ def _is_from_import(depth: int) -> bool:
         frame = sys._getframe(depth + 1)
     except ValueError:
         return False
-    offset = frame.f_lasti
-    for instruction in dis.get_instructions(frame.f_code):
-        if instruction.offset == offset:
-            return instruction.opname == "IMPORT_FROM"
-    return False
+    code, offset = frame.f_code.co_code, frame.f_lasti
+    # f_lasti is the byte offset of the running instruction; its first byte
+    # is the opcode (no scan of the code object, so hasattr() stays cheap).
+    return 0 <= offset < len(code) and code[offset] == _IMPORT_FROM
 
 
 def module_getattr(
