@@ -25,7 +25,6 @@ import dis
 import sys
 from typing import Mapping, NoReturn, Optional
 
-
 _IMPORT_FROM = dis.opmap["IMPORT_FROM"]
 
 
