@@ -98,7 +98,7 @@ def _algorithm_name(algorithm: str, file_hash: str) -> str:
 
 def _download(origin: str, target: str) -> None:
     """Streams `origin` into `target` with a progress bar (bytes)."""
-    import urllib.request  # imported on first download: it costs ~15 ms at import
+    import urllib.request  # imported on first download: it costs ~15 ms
 
     with urllib.request.urlopen(origin) as response, open(target, "wb") as out:
         length = response.headers.get("Content-Length")
@@ -290,16 +290,16 @@ def get_file(
             download = True
 
     if download:
-        import urllib.error
+        from urllib.error import HTTPError, URLError
 
         print(f"Downloading data from {origin}")
         partial = target + ".part"
         try:
             _download(origin, partial)
-        except (urllib.error.URLError, OSError, ValueError) as err:
+        except (URLError, OSError, ValueError) as err:
             if os.path.exists(partial):
                 os.remove(partial)
-            if isinstance(err, urllib.error.HTTPError):
+            if isinstance(err, HTTPError):
                 reason = f"{err.code} -- {err.msg}"
             else:
                 reason = str(getattr(err, "reason", err))
