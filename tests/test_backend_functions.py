@@ -97,3 +97,20 @@ def test_get_and_set_value_on_metric_variables():
     v = Variable(np.zeros(2), shape=(2,))
     K.set_value(v, [1.0, 2.0])
     assert K.get_value(v).tolist() == [1.0, 2.0]
+
+
+def test_tf_keras_backend_math_for_custom_metrics():
+    def recall(y_true, y_pred):  # the classic tf.keras snippet
+        true_positives = K.sum(K.round(K.clip(y_true * y_pred, 0, 1)))
+        possible_positives = K.sum(K.round(K.clip(y_true, 0, 1)))
+        return true_positives / (possible_positives + K.epsilon())
+
+    y_true = np.array([[1.0], [1.0], [0.0], [1.0]])
+    y_pred = np.array([[0.9], [0.2], [0.8], [0.7]])
+    assert float(recall(y_true, y_pred)) == pytest.approx(2 / 3, rel=1e-6)
+    assert K.int_shape(np.zeros((2, 3))) == (2, 3)
+    assert K.concatenate([np.ones((1, 2)), np.zeros((1, 1))]).shape == (1, 3)
+    assert float(K.pow(np.float32(2), 3)) == 8
+    assert K.constant(1.5, shape=(2,)).tolist() == [1.5, 1.5]
+    with pytest.raises(NotImplementedError, match="keras.backend.gradients.*keras.ops"):
+        K.gradients  # noqa: B018

@@ -111,6 +111,32 @@ def set_value(x: Any, value: Any) -> None:
         )
 
 
+_TF_KERAS_NAMES = ("clip", "concatenate", "pow", "int_shape", "constant")
+
+
+def __getattr__(name: str) -> Any:
+    """tf.keras 2.x's backend math (`K.sum`, `K.clip`, ...) for custom metrics;
+    anything else is named as not supported."""
+    import importlib
+
+    # Not `from lamina.backend import ...`: that would look the name up on
+    # this module first and re-enter this __getattr__.
+    tfk = importlib.import_module("lamina.backend.tf_keras_functions")
+
+    if name in _TF_KERAS_NAMES:
+        return getattr(tfk, name)
+    if name in tfk.SAME_AS_OPS:
+        import lamina.ops
+
+        return getattr(lamina.ops, name)
+    from lamina.utils.unsupported import module_getattr
+
+    module_getattr(
+        "keras.backend", name, {},
+        "Most of tf.keras 2.x's backend API is gone from Keras 3; use `keras.ops`.",
+    )
+
+
 __all__ = [
     "Variable",
     "backend",

@@ -12,6 +12,8 @@ by a restricted unpickler that rebuilds numpy arrays only
 (`lamina.datasets.safe_pickle`); a tampered file is refused.
 """
 
+from typing import Any
+
 from lamina.datasets import (
     boston_housing,
     cifar10,
@@ -31,3 +33,9 @@ __all__ = [
     "mnist",
     "reuters",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    from lamina.utils.unsupported import module_getattr
+
+    module_getattr("keras.datasets", name, {}, f"lamina has: {', '.join(__all__)}.")
