@@ -15,7 +15,7 @@ import numpy as np
 from lamina import constraints, regularizers
 from lamina.backend.variable import Variable
 from lamina.initializers import Initializer
-from lamina.utils import naming
+from lamina.utils import naming, unsupported
 
 Shape = Tuple[Optional[int], ...]
 
@@ -76,6 +76,7 @@ class Layer:
         name: Optional[str] = None,
         **kwargs: Any,
     ) -> None:
+        unsupported.refuse_python_call(type(self))
         input_dim = kwargs.pop("input_dim", None)
         input_shape = kwargs.pop("input_shape", None)
         batch_input_shape = kwargs.pop("batch_input_shape", None)

@@ -21,4 +21,7 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return getattr(importlib.import_module(_FROM_SAVING[name]), name)
-    raise AttributeError(f"module 'lamina.models' has no attribute '{name}'")
+    from lamina.utils.unsupported import FUNCTIONAL_API_HINT, module_getattr
+
+    known = {"Model": FUNCTIONAL_API_HINT, "Functional": FUNCTIONAL_API_HINT}
+    module_getattr("keras.models", name, known)

@@ -6,6 +6,8 @@ or layer built from these functions cannot be trained; see
 `lamina.ops.numpy_ops`.
 """
 
+from typing import Any
+
 # ruff: noqa: F405  (the names in __all__ come from the star import)
 from lamina.ops.numpy_ops import *  # noqa: F403
 from lamina.ops.tensor import Tensor, Variable
@@ -107,3 +109,14 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # A keras.ops function lamina lacks: say so by name.
+    from lamina.utils.unsupported import module_getattr
+
+    module_getattr(
+        "keras.ops", name, {},
+        "lamina.ops is a forward-only numpy subset for custom metrics; it has no automatic "
+        "differentiation, so custom losses and layers cannot be built from it.",
+    )

@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from lamina.backend.bound_scalar import BoundScalar
 from lamina.backend.variable import Variable
 from lamina.optimizers.schedules import learning_rate_schedule as lrs
 from lamina.utils import naming
@@ -173,10 +174,16 @@ class Optimizer:
 
     @property
     def learning_rate(self) -> float:
-        """The current rate (a schedule's value at `iterations`)."""
+        """The current rate (a schedule's value at `iterations`).
+
+        A float that also has `assign`/`numpy` (see `BoundScalar`), so
+        `keras.backend.set_value(opt.learning_rate, v)` works as in Keras.
+        """
         if self._lr_source is None:
-            return self._lr_value
-        return self._current_learning_rate() if not self.decay else _undecayed(self)
+            value = self._lr_value
+        else:
+            value = self._current_learning_rate() if not self.decay else _undecayed(self)
+        return BoundScalar(value, self, "learning_rate")
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:
