@@ -24,7 +24,7 @@ from lamina.utils.unsupported import (
     (keras.ops, "stop_gradient_like", "no automatic differentiation"),
     (keras.utils, "image_dataset_from_directory", "ImageDataGenerator"),
     (keras.preprocessing.text, "Tokenizer", "pad_sequences"),
-    (keras, "regularizers", "regularizers"),
+    (keras, "mixed_precision", "float32"),
 ])
 def test_attribute_access_names_the_feature(module, name, hint):
     with pytest.raises(NotSupportedAttributeError) as info:
