@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bind_ops.h"
 #include "lamina/errors.h"
 #include "lamina/plan.h"
 
@@ -150,6 +151,24 @@ void register_plan(py::module_& m) {
           },
           py::arg("name"), py::arg("in_features"), py::arg("units"), py::arg("activation"),
           py::arg("kernel"), py::arg("bias"), py::arg("activation_params") = lamina::Params{})
+      .def(
+          "add",
+          [](PyPlan& p, OpHandle& h, const std::vector<py::array>& weights) {
+            if (!h.op) throw ValueError("This op was already added to a plan.");
+            std::vector<lamina::Param>& params = h.op->params();
+            if (weights.size() != params.size()) {
+              throw ValueError("Layer '" + h.op->name() + "' (" + h.op->kind() + ") takes " +
+                               std::to_string(params.size()) + " weights, got " +
+                               std::to_string(weights.size()) + ".");
+            }
+            for (size_t i = 0; i < weights.size(); ++i) {
+              bind_param(p, params[i], weights[i], h.op->name());
+            }
+            p.plan->add_op(std::move(h.op));
+          },
+          py::arg("op"), py::arg("weights") = std::vector<py::array>{},
+          "Binds the op's weights (numpy arrays the plan reads and writes in place) and "
+          "appends it.")
       .def(
           "add_activation",
           [](PyPlan& p, const std::string& name, const std::string& activation,

@@ -2,6 +2,7 @@
 // registers itself; validation and the Pythonic surface live in Python.
 #include <pybind11/pybind11.h>
 
+#include "bind_ops.h"
 #include "lamina/errors.h"
 
 namespace py = pybind11;
@@ -17,5 +18,8 @@ PYBIND11_MODULE(_core, m) {
   py::register_exception<lamina::ValueError>(m, "CoreValueError", PyExc_ValueError);
   lamina_bind::register_config(m);
   lamina_bind::register_kernels(m);
+  py::module_ ops = m.def_submodule("ops", "Layer ops for Plan.add, one factory per op kind.");
+  lamina_bind::register_op_handle(ops);
+  lamina_bind::register_ops_core(ops);
   lamina_bind::register_plan(m);
 }

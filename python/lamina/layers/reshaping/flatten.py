@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, Optional
 
+from lamina import _core
 from lamina.layers.layer import Layer, Shape
 
 
@@ -37,7 +38,7 @@ class Flatten(Layer):
         return (input_shape[0], size)
 
     def _add_to_plan(self, plan: Any) -> None:
-        plan.add_flatten(self.name)
+        plan.add(_core.ops.flatten(self.name))
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()
