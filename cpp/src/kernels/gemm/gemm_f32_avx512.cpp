@@ -6,6 +6,7 @@
 
 namespace lamina {
 void fill_elementwise_avx512(KernelTable& t);
+void fill_direct_avx512(KernelTable& t);
 
 namespace {
 
@@ -99,6 +100,7 @@ KernelTable make_avx512_kernels() {
   t.gemm_nr = kNr;
   t.gemm_ukernel = gemm_ukernel_avx512;
   fill_elementwise_avx512(t);
+  fill_direct_avx512(t);
   return t;
 }
 
