@@ -33,7 +33,7 @@ thread_local Buffer t_cols;     // im2col / col2im block (per thread)
 thread_local Buffer t_weights;  // transposed kernel (caller thread, read by all)
 thread_local Buffer t_partial;  // kernel-gradient partials (caller thread)
 
-bool is_depthwise(const ConvGeometry& g) { return g.in_c_per_group() == 1; }
+bool is_depthwise(const ConvGeometry& g) { return g.in_c_per_group() == 1 && g.groups > 1; }
 
 bool is_pointwise(const ConvGeometry& g) {
   return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
