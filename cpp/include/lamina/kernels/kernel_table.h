@@ -43,6 +43,11 @@ using DepthwiseBackwardDataFn = void (*)(const ConvGeometry& g, const float* dy,
 using DepthwiseBackwardWeightsFn = void (*)(const ConvGeometry& g, const float* x, const float* dy,
                                             float* dw, int64_t r0, int64_t r1);
 
+// Global pooling of images [n0, n1) of x [batch, spatial, channels] into
+// y [batch, channels], and the average's gradient.
+using GlobalPoolFn = void (*)(int64_t spatial, int64_t channels, const float* x, float* y,
+                              int64_t n0, int64_t n1);
+
 // Optimizer update kernels: Keras 3's update_step for one weight of n
 // elements, updating w and its state slots in place. g is the gradient after
 // clipping. Scalars derived from the step count (bias corrections) are
@@ -119,6 +124,9 @@ struct KernelTable {
   DepthwiseForwardFn depthwise_forward;
   DepthwiseBackwardDataFn depthwise_backward_data;
   DepthwiseBackwardWeightsFn depthwise_backward_weights;
+  GlobalPoolFn global_max_pool_forward;
+  GlobalPoolFn global_avg_pool_forward;
+  GlobalPoolFn global_avg_pool_backward;  // (spatial, channels, dy, dx, n0, n1)
   AdamUpdateFn adam_update;
   AdamAmsgradUpdateFn adam_amsgrad_update;
   SgdUpdateFn sgd_update;

@@ -1,7 +1,8 @@
 // Pooling drivers: windowed pooling runs the per-ISA direct kernels from the
 // kernel table over rows (forward) or images (backward, whose windows may
 // overlap and so scatter within one image); global pooling is a reduction
-// over the spatial axis, vectorised over channels, parallel over the batch.
+// over the spatial axis, vectorised over channels, parallel over the batch
+// (the max gradient, which splits ties, stays here: it is rare and simple).
 #include "lamina/kernels/pool.h"
 
 #include <algorithm>
@@ -57,16 +58,9 @@ void avg_pool2d_backward_f32(const KernelTable& kt, const PoolGeometry& g, const
 void global_max_pool_forward_f32(int64_t batch, int64_t spatial, int64_t channels, const float* x,
                                  float* y) {
   if (batch <= 0 || spatial <= 0 || channels <= 0) return;
+  const KernelTable& kt = active_kernels();
   parallel_for(batch, grain_for(spatial * channels), [&](int64_t n0, int64_t n1) {
-    for (int64_t n = n0; n < n1; ++n) {
-      const float* xs = x + n * spatial * channels;
-      float* yr = y + n * channels;
-      std::memcpy(yr, xs, sizeof(float) * channels);
-      for (int64_t s = 1; s < spatial; ++s) {
-        const float* xr = xs + s * channels;
-        for (int64_t c = 0; c < channels; ++c) yr[c] = xr[c] > yr[c] ? xr[c] : yr[c];
-      }
-    }
+    kt.global_max_pool_forward(spatial, channels, x, y, n0, n1);
   });
 }
 
@@ -100,18 +94,9 @@ void global_avg_pool_forward_f32(int64_t batch, int64_t spatial, int64_t channel
                                  float* y) {
   if (batch <= 0 || spatial <= 0 || channels <= 0) return;
   DenormalGuard guard;
-  const float count = static_cast<float>(spatial);
+  const KernelTable& kt = active_kernels();
   parallel_for(batch, grain_for(spatial * channels), [&](int64_t n0, int64_t n1) {
-    for (int64_t n = n0; n < n1; ++n) {
-      const float* xs = x + n * spatial * channels;
-      float* yr = y + n * channels;
-      std::memcpy(yr, xs, sizeof(float) * channels);
-      for (int64_t s = 1; s < spatial; ++s) {
-        const float* xr = xs + s * channels;
-        for (int64_t c = 0; c < channels; ++c) yr[c] += xr[c];
-      }
-      for (int64_t c = 0; c < channels; ++c) yr[c] /= count;
-    }
+    kt.global_avg_pool_forward(spatial, channels, x, y, n0, n1);
   });
 }
 
@@ -119,15 +104,9 @@ void global_avg_pool_backward_f32(int64_t batch, int64_t spatial, int64_t channe
                                   float* dx) {
   if (batch <= 0 || spatial <= 0 || channels <= 0) return;
   DenormalGuard guard;
-  const float count = static_cast<float>(spatial);
+  const KernelTable& kt = active_kernels();
   parallel_for(batch, grain_for(spatial * channels), [&](int64_t n0, int64_t n1) {
-    for (int64_t n = n0; n < n1; ++n) {
-      const float* dyr = dy + n * channels;
-      float* dxs = dx + n * spatial * channels;
-      for (int64_t s = 0; s < spatial; ++s) {
-        for (int64_t c = 0; c < channels; ++c) dxs[s * channels + c] = dyr[c] / count;
-      }
-    }
+    kt.global_avg_pool_backward(spatial, channels, dy, dx, n0, n1);
   });
 }
 
