@@ -28,9 +28,13 @@ thread_local Buffer t_a_strip;   // packed path: one A strip
 // packs (kPackKc x kPackNc floats = 512 KiB, half this CPU's L2).
 constexpr int64_t kPackKc = 256;
 constexpr int64_t kPackNc = 512;
-// Rows of op(A) below which packing B costs more than it saves: the direct
-// path reads B in place, and B's packing is paid once per row block.
-constexpr int64_t kPackMinRows = 96;
+// When to pack (measured with cpp/bench, one thread): packing op(B) costs
+// about 1/m of the work. With op(B) = B^T the alternative is a full
+// transpose anyway, so packing wins from ~100 rows; with B read in place the
+// direct path stays ahead up to a few hundred rows (256x512x784: 100 vs 91
+// GFLOP/s) and packing pays from 1024 rows (1024^3: 102 vs 99).
+constexpr int64_t kPackMinRowsTransB = 96;
+constexpr int64_t kPackMinRows = 512;
 constexpr int64_t kPackMinMacs = int64_t{1} << 22;
 
 std::atomic<GemmPath> g_path{GemmPath::kAuto};
@@ -191,8 +195,8 @@ void gemm_f32(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int6
     return;
   }
   const GemmPath path = g_path.load(std::memory_order_relaxed);
-  if (path == GemmPath::kPacked ||
-      (path == GemmPath::kAuto && m >= kPackMinRows && m * n * k >= kPackMinMacs)) {
+  if (path == GemmPath::kPacked || (path == GemmPath::kAuto && m * n * k >= kPackMinMacs &&
+                                    m >= (trans_b ? kPackMinRowsTransB : kPackMinRows))) {
     gemm_packed(kt, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
