@@ -17,6 +17,7 @@
 namespace lamina_bind {
 
 void register_activation_kernels(py::module_& kernels);
+void register_conv_kernels(py::module_& kernels);
 void register_loss_kernels(py::module_& kernels);
 void register_metric_kernels(py::module_& kernels);
 void register_optimizer_kernels(py::module_& kernels);
@@ -24,6 +25,7 @@ void register_optimizer_kernels(py::module_& kernels);
 void register_kernels(py::module_& mod) {
   py::module_ km = mod.def_submodule("kernels", "Individual kernels, for tests and benchmarks");
   register_activation_kernels(km);
+  register_conv_kernels(km);
   register_loss_kernels(km);
   register_metric_kernels(km);
   register_optimizer_kernels(km);

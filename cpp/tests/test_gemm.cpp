@@ -162,7 +162,63 @@ void sweep_dimension(const KernelTable& kt, int which) {
   }
 }
 
+// Forces one GEMM path for a test's duration.
+class PathScope {
+ public:
+  explicit PathScope(lamina::GemmPath path) { lamina::set_gemm_path(path); }
+  ~PathScope() { lamina::set_gemm_path(lamina::GemmPath::kAuto); }
+  PathScope(const PathScope&) = delete;
+  PathScope& operator=(const PathScope&) = delete;
+};
+
 TEST_P(GemmTest, SweepM) { sweep_dimension(kt(), 0); }
+TEST_P(GemmTest, PackedSweepM) {
+  PathScope packed(lamina::GemmPath::kPacked);
+  sweep_dimension(kt(), 0);
+}
+TEST_P(GemmTest, PackedSweepN) {
+  PathScope packed(lamina::GemmPath::kPacked);
+  sweep_dimension(kt(), 1);
+}
+TEST_P(GemmTest, PackedSweepK) {
+  PathScope packed(lamina::GemmPath::kPacked);
+  sweep_dimension(kt(), 2);
+}
+TEST_P(GemmTest, DirectLargeShapes) {
+  PathScope direct(lamina::GemmPath::kDirect);
+  std::mt19937 rng(17);
+  for (int combo = 0; combo < 8; ++combo) {
+    GemmCase c;
+    c.trans_a = (combo & 1) != 0;
+    c.trans_b = (combo & 2) != 0;
+    c.accumulate = (combo & 4) != 0;
+    c.m = 131;
+    c.n = 97;
+    c.k = 533;
+    c.pad_a = 3;
+    ASSERT_TRUE(check_gemm(kt(), c, rng));
+  }
+}
+// Shapes the automatic choice sends down the packed path: several depth
+// passes, column blocks and row blocks, with ragged edges.
+TEST_P(GemmTest, PackedLargeShapes) {
+  std::mt19937 rng(18);
+  const int64_t shapes[][3] = {{200, 600, 520}, {97, 1100, 70}, {300, 45, 800}};
+  for (const auto& s : shapes) {
+    for (int combo = 0; combo < 8; ++combo) {
+      GemmCase c;
+      c.trans_a = (combo & 1) != 0;
+      c.trans_b = (combo & 2) != 0;
+      c.accumulate = (combo & 4) != 0;
+      c.m = s[0];
+      c.n = s[1];
+      c.k = s[2];
+      c.pad_b = 5;
+      c.pad_c = 1;
+      ASSERT_TRUE(check_gemm(kt(), c, rng));
+    }
+  }
+}
 TEST_P(GemmTest, SweepN) { sweep_dimension(kt(), 1); }
 TEST_P(GemmTest, SweepK) { sweep_dimension(kt(), 2); }
 
@@ -233,7 +289,8 @@ TEST_P(GemmTest, ThreadCountDoesNotChangeResults) {
   const int saved = lamina::num_threads();
   std::mt19937 rng(99);
   const int64_t m = 203, n = 150, k = 301;
-  for (int combo = 0; combo < 4; ++combo) {
+  for (int combo = 0; combo < 8; ++combo) {
+    PathScope path((combo & 4) != 0 ? lamina::GemmPath::kPacked : lamina::GemmPath::kDirect);
     const bool ta = (combo & 1) != 0, tb = (combo & 2) != 0;
     const int64_t lda = ta ? m : k, ldb = tb ? k : n;
     GuardedFloats a = make_operand(ta ? k : m, ta ? m : k, lda, rng);

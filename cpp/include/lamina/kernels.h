@@ -4,8 +4,10 @@
 #pragma once
 
 #include "lamina/kernels/activation.h"
+#include "lamina/kernels/conv.h"
 #include "lamina/kernels/dropout.h"
 #include "lamina/kernels/gemm.h"
 #include "lamina/kernels/kernel_table.h"
 #include "lamina/kernels/loss.h"
 #include "lamina/kernels/metric.h"
+#include "lamina/kernels/pool.h"

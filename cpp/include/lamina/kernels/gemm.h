@@ -20,6 +20,11 @@ inline void gemm_f32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k
                      bool accumulate) {
   gemm_f32(active_kernels(), trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
+// Which GEMM path runs: kAuto picks by shape (the cache-blocked, packed path
+// for large problems; the direct path, reading B in place, for small ones).
+// Tests and benchmarks force one path to cover both on every shape.
+enum class GemmPath { kAuto, kDirect, kPacked };
+void set_gemm_path(GemmPath path);
 // GEMM keeps per-calling-thread scratch for transposed operands (at most
 // max(m, n) * k and m * n floats). Reserving it up front lets a caller that
 // knows its largest shapes run steps with no allocation at all.

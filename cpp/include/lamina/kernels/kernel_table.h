@@ -18,6 +18,36 @@ using GemmUkernelFn = void (*)(int64_t k, const float* a, int64_t rs_a, int64_t 
                                const float* b, int64_t ldb, float* c, int64_t ldc, int mr, int nr,
                                bool accumulate);
 
+struct ConvGeometry;  // lamina/kernels/conv.h
+struct PoolGeometry;  // lamina/kernels/pool.h
+
+// Direct convolution and pooling kernels on a range of rows; the drivers
+// (src/kernels/conv, src/kernels/pool) validate shapes and split the rows
+// across threads. "Output rows" are the batch * out_h rows of y.
+// Windowed pooling forward on output rows [r0, r1).
+using PoolForwardFn = void (*)(const PoolGeometry& g, const float* x, float* y, int64_t r0,
+                               int64_t r1);
+// Pooling backward on images [n0, n1): their part of dx is overwritten.
+using MaxPoolBackwardFn = void (*)(const PoolGeometry& g, const float* x, const float* dy,
+                                   float* dx, int64_t n0, int64_t n1);
+using AvgPoolBackwardFn = void (*)(const PoolGeometry& g, const float* dy, float* dx, int64_t n0,
+                                   int64_t n1);
+// Depthwise convolution (one input channel per group, g.in_c == g.groups):
+// forward on output rows [r0, r1) (bias may be null);
+using DepthwiseForwardFn = void (*)(const ConvGeometry& g, const float* x, const float* w,
+                                    const float* bias, float* y, int64_t r0, int64_t r1);
+// input gradient of images [n0, n1) (overwritten);
+using DepthwiseBackwardDataFn = void (*)(const ConvGeometry& g, const float* dy, const float* w,
+                                         float* dx, int64_t n0, int64_t n1);
+// kernel gradient summed over output rows [r0, r1) only, into dw (overwritten).
+using DepthwiseBackwardWeightsFn = void (*)(const ConvGeometry& g, const float* x, const float* dy,
+                                            float* dw, int64_t r0, int64_t r1);
+
+// Global pooling of images [n0, n1) of x [batch, spatial, channels] into
+// y [batch, channels], and the average's gradient.
+using GlobalPoolFn = void (*)(int64_t spatial, int64_t channels, const float* x, float* y,
+                              int64_t n0, int64_t n1);
+
 // Optimizer update kernels: Keras 3's update_step for one weight of n
 // elements, updating w and its state slots in place. g is the gradient after
 // clipping. Scalars derived from the step count (bias corrections) are
@@ -87,6 +117,16 @@ struct KernelTable {
   int gemm_mr;
   int gemm_nr;
   GemmUkernelFn gemm_ukernel;
+  PoolForwardFn max_pool_forward;
+  PoolForwardFn avg_pool_forward;
+  MaxPoolBackwardFn max_pool_backward;
+  AvgPoolBackwardFn avg_pool_backward;
+  DepthwiseForwardFn depthwise_forward;
+  DepthwiseBackwardDataFn depthwise_backward_data;
+  DepthwiseBackwardWeightsFn depthwise_backward_weights;
+  GlobalPoolFn global_max_pool_forward;
+  GlobalPoolFn global_avg_pool_forward;
+  GlobalPoolFn global_avg_pool_backward;  // (spatial, channels, dy, dx, n0, n1)
   AdamUpdateFn adam_update;
   AdamAmsgradUpdateFn adam_amsgrad_update;
   SgdUpdateFn sgd_update;

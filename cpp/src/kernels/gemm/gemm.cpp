@@ -5,6 +5,7 @@
 // problem (small M, large N*K: the input gradient of a Dense layer at small
 // batch), the product is computed transposed instead: C^T = op(B)^T op(A)^T.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "lamina/kernels.h"
@@ -20,6 +21,23 @@ constexpr int64_t kMinParallelMacs = 65536;
 
 thread_local Buffer t_pack;
 thread_local Buffer t_transposed;
+thread_local Buffer t_b_panels;  // packed path: this thread's B block
+thread_local Buffer t_a_strip;   // packed path: one A strip
+
+// Packed path (large problems): depth per pass and the widest B block a task
+// packs (kPackKc x kPackNc floats = 512 KiB, half this CPU's L2).
+constexpr int64_t kPackKc = 256;
+constexpr int64_t kPackNc = 512;
+// When to pack (measured with cpp/bench, one thread): packing op(B) costs
+// about 1/m of the work. With op(B) = B^T the alternative is a full
+// transpose anyway, so packing wins from ~100 rows; with B read in place the
+// direct path stays ahead up to a few hundred rows (256x512x784: 100 vs 91
+// GFLOP/s) and packing pays from 1024 rows (1024^3: 102 vs 99).
+constexpr int64_t kPackMinRowsTransB = 96;
+constexpr int64_t kPackMinRows = 512;
+constexpr int64_t kPackMinMacs = int64_t{1} << 22;
+
+std::atomic<GemmPath> g_path{GemmPath::kAuto};
 
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
@@ -76,7 +94,90 @@ void transpose_into(const float* src, int64_t rows, int64_t cols, int64_t lds, f
   });
 }
 
+// B block [p0, p0 + kc) x [j0, j1) of op(B) as nr-wide panels, each [kc][nr]
+// contiguous, the last one zero-padded.
+void pack_b(bool trans_b, const float* b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0,
+            int64_t j1, int64_t nr, float* out) {
+  for (int64_t j = j0; j < j1; j += nr, out += kc * nr) {
+    const int64_t w = std::min(nr, j1 - j);
+    if (!trans_b) {
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* src = b + (p0 + p) * ldb + j;
+        float* dst = out + p * nr;
+        std::memcpy(dst, src, sizeof(float) * w);
+        for (int64_t q = w; q < nr; ++q) dst[q] = 0.0f;
+      }
+    } else {
+      // op(B)(p, j) = b[j * ldb + p]: read each of B's rows once, contiguously.
+      if (w < nr) std::memset(out, 0, sizeof(float) * kc * nr);
+      for (int64_t q = 0; q < w; ++q) {
+        const float* src = b + (j + q) * ldb + p0;
+        for (int64_t p = 0; p < kc; ++p) out[p * nr + q] = src[p];
+      }
+    }
+  }
+}
+
+// Rows [i, i + rows) x depth [p0, p0 + kc) of op(A) as [kc][mr].
+void pack_a(bool trans_a, const float* a, int64_t lda, int64_t i, int64_t rows, int64_t p0,
+            int64_t kc, int64_t mr, float* out) {
+  if (trans_a) {
+    for (int64_t p = 0; p < kc; ++p) {
+      std::memcpy(out + p * mr, a + (p0 + p) * lda + i, sizeof(float) * rows);
+    }
+  } else {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* src = a + (i + r) * lda + p0;
+      for (int64_t p = 0; p < kc; ++p) out[p * mr + r] = src[p];
+    }
+  }
+}
+
+// The cache-blocked path: tasks are (column block, row block) pairs; a task
+// packs its kc x nc block of op(B) into panels that stay in its core's L2,
+// then for each mr-row strip of op(A) (packed, in L1) runs the micro-kernel
+// over every panel. Each element is still summed over K in kPackKc passes in
+// order, so results do not depend on the thread count.
+void gemm_packed(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                 const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+                 bool accumulate) {
+  const int64_t mr = kt.gemm_mr, nr = kt.gemm_nr;
+  const int64_t threads = num_threads();
+  int64_t nc = round_up((n + threads - 1) / threads, nr);
+  nc = std::max(nr, std::min(nc, kPackNc));
+  const int64_t n_blocks = (n + nc - 1) / nc;
+  // Enough row blocks that every thread has work, at least 2 strips each.
+  const int64_t m_split = std::max<int64_t>(1, (threads + n_blocks - 1) / n_blocks);
+  const int64_t mc = std::max(2 * mr, round_up((m + m_split - 1) / m_split, mr));
+  const int64_t m_blocks = (m + mc - 1) / mc;
+  parallel_for(n_blocks * m_blocks, 1, [&](int64_t t0, int64_t t1) {
+    const int64_t kc_max = std::min(kPackKc, k);
+    float* panels = t_b_panels.reserve(static_cast<size_t>(kc_max * round_up(nc, nr)));
+    float* strip = t_a_strip.reserve(static_cast<size_t>(kc_max * mr));
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t j0 = (t / m_blocks) * nc, i0 = (t % m_blocks) * mc;
+      const int64_t j1 = std::min(n, j0 + nc), i1 = std::min(m, i0 + mc);
+      for (int64_t p0 = 0; p0 < k; p0 += kPackKc) {
+        const int64_t kc = std::min(kPackKc, k - p0);
+        const bool acc = accumulate || p0 > 0;
+        pack_b(trans_b, b, ldb, p0, kc, j0, j1, nr, panels);
+        for (int64_t i = i0; i < i1; i += mr) {
+          const int mrr = static_cast<int>(std::min(mr, i1 - i));
+          pack_a(trans_a, a, lda, i, mrr, p0, kc, mr, strip);
+          const float* panel = panels;
+          for (int64_t j = j0; j < j1; j += nr, panel += kc * nr) {
+            const int nrr = static_cast<int>(std::min(nr, j1 - j));
+            kt.gemm_ukernel(kc, strip, 1, mr, panel, nr, c + i * ldc + j, ldc, mrr, nrr, acc);
+          }
+        }
+      }
+    }
+  });
+}
+
 }  // namespace
+
+void set_gemm_path(GemmPath path) { g_path.store(path, std::memory_order_relaxed); }
 
 void gemm_reserve_scratch(size_t floats) {
   t_pack.reserve(floats);
@@ -91,6 +192,12 @@ void gemm_f32(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int6
     if (!accumulate) {
       for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, sizeof(float) * n);
     }
+    return;
+  }
+  const GemmPath path = g_path.load(std::memory_order_relaxed);
+  if (path == GemmPath::kPacked || (path == GemmPath::kAuto && m * n * k >= kPackMinMacs &&
+                                    m >= (trans_b ? kPackMinRowsTransB : kPackMinRows))) {
+    gemm_packed(kt, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
   if (!trans_b) {

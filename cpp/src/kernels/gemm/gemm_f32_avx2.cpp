@@ -6,6 +6,7 @@
 
 namespace lamina {
 void fill_elementwise_avx2(KernelTable& t);
+void fill_direct_avx2(KernelTable& t);
 
 namespace {
 
@@ -89,6 +90,7 @@ KernelTable make_avx2_kernels() {
   t.gemm_nr = kNr;
   t.gemm_ukernel = gemm_ukernel_avx2;
   fill_elementwise_avx2(t);
+  fill_direct_avx2(t);
   return t;
 }
 

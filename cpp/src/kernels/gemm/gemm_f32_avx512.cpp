@@ -1,4 +1,4 @@
-// AVX-512 GEMM micro-kernel: 8 rows x 32 columns held in 16 zmm accumulators.
+// AVX-512 GEMM micro-kernel: 12 rows x 32 columns held in 24 zmm accumulators.
 // Column tails use masked loads/stores, so nothing past nr is touched.
 #include <immintrin.h>
 
@@ -6,6 +6,7 @@
 
 namespace lamina {
 void fill_elementwise_avx512(KernelTable& t);
+void fill_direct_avx512(KernelTable& t);
 
 namespace {
 
@@ -24,7 +25,26 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
   const __mmask16 m1 = nr >= 32  ? 0xFFFF
                        : nr > 16 ? static_cast<__mmask16>((1u << (nr - 16)) - 1)
                                  : 0;
-  if (nr == kNr && cs_a == 1) {
+  if (nr == kNr && rs_a == 1 && cs_a == kMr && ldb == kNr) {
+    // Packed panels (gemm.cpp's large-problem path): A is [k][kMr], B is
+    // [k][kNr], both contiguous, so each step is two loads, R broadcasts and
+    // 2R FMAs with no address arithmetic beyond two pointer bumps.
+    const float* ap = a;
+    const float* bp = b;
+    for (int r = 0; r < R; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16), _MM_HINT_T0);
+    }
+    for (int64_t p = 0; p < k; ++p, ap += kMr, bp += kNr) {
+      __m512 b0 = _mm512_loadu_ps(bp);
+      __m512 b1 = _mm512_loadu_ps(bp + 16);
+      for (int r = 0; r < R; ++r) {
+        __m512 av = _mm512_set1_ps(ap[r]);
+        c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+        c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+      }
+    }
+  } else if (nr == kNr && cs_a == 1) {
     for (int64_t p = 0; p < k; ++p) {
       __m512 b0 = _mm512_loadu_ps(b + p * ldb);
       __m512 b1 = _mm512_loadu_ps(b + p * ldb + 16);
@@ -71,6 +91,14 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
 void gemm_ukernel_avx512(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
                          int64_t ldb, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
   switch (mr) {
+    case 12:
+      return rows_kernel<12>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 11:
+      return rows_kernel<11>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 10:
+      return rows_kernel<10>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 9:
+      return rows_kernel<9>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
     case 8:
       return rows_kernel<8>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
     case 7:
@@ -99,6 +127,7 @@ KernelTable make_avx512_kernels() {
   t.gemm_nr = kNr;
   t.gemm_ukernel = gemm_ukernel_avx512;
   fill_elementwise_avx512(t);
+  fill_direct_avx512(t);
   return t;
 }
 

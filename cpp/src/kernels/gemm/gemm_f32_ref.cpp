@@ -3,6 +3,7 @@
 
 namespace lamina {
 void fill_elementwise_scalar(KernelTable& t);
+void fill_direct_scalar(KernelTable& t);
 
 namespace {
 
@@ -34,6 +35,7 @@ KernelTable make_scalar_kernels() {
   t.gemm_nr = kNr;
   t.gemm_ukernel = gemm_ukernel_ref;
   fill_elementwise_scalar(t);
+  fill_direct_scalar(t);
   return t;
 }
 

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""Convolution and pooling kernels at the Keras MNIST convnet's shapes:
+lamina (NHWC, lamina._core.kernels) vs torch.nn.functional (NCHW, its native
+layout), forward and backward, each peer in its own subprocess.
+
+The Keras example: Input(28, 28, 1) -> Conv2D(32, 3, relu) -> MaxPooling2D(2)
+-> Conv2D(64, 3, relu) -> MaxPooling2D(2) -> Flatten -> Dropout -> Dense(10),
+batch 128. "bwd" is the input gradient plus the kernel gradient, except for
+the first convolution, whose input needs no gradient (kernel gradient only,
+for both peers). Times are medians of --repeats runs of --inner calls each.
+
+    python bench/bench_conv.py                    # lamina and torch, 2 threads
+    python bench/bench_conv.py --threads 1 --batch 32
+
+A benchmark, not a test: it always exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+TAG = "bench_conv_result"
+
+
+def shapes(batch):
+    return [
+        # name, kind, input NHWC, kernel (kh, kw, in, out) or pool size, needs input grad
+        ("conv1 3x3 1->32", "conv", (batch, 28, 28, 1), (3, 3, 1, 32), False),
+        ("maxpool1 2x2", "maxpool", (batch, 26, 26, 32), (2, 2), True),
+        ("conv2 3x3 32->64", "conv", (batch, 13, 13, 32), (3, 3, 32, 64), True),
+        ("maxpool2 2x2", "maxpool", (batch, 11, 11, 64), (2, 2), True),
+        ("avgpool 2x2 (AveragePooling2D)", "avgpool", (batch, 26, 26, 32), (2, 2), True),
+        ("global avg pool 11x11x64", "gap", (batch, 11, 11, 64), None, True),
+    ]
+
+
+def timed(fn, inner, repeats):
+    fn()  # warm-up: scratch buffers, thread pools
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        times.append((time.perf_counter() - t0) / inner)
+    return statistics.median(times)
+
+
+def lamina_ops(case):
+    import numpy as np
+
+    from lamina._core import kernels as K
+
+    name, kind, xs, ks, need_dx = case
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(xs).astype(np.float32)
+    if kind == "conv":
+        w = rng.standard_normal(ks).astype(np.float32) * 0.1
+        b = np.zeros(ks[3], np.float32)
+        y = K.conv2d_forward(x, w, b)
+        dy = rng.standard_normal(y.shape).astype(np.float32)
+
+        def fwd():
+            K.conv2d_forward(x, w, b)
+
+        def bwd():
+            K.conv2d_backward_weights(x, dy, ks[:2])
+            if need_dx:
+                K.conv2d_backward_data(dy, w, xs[1:3])
+
+        return fwd, bwd
+    if kind == "gap":
+        y = K.global_avg_pool_forward(x)
+        dy = rng.standard_normal(y.shape).astype(np.float32)
+        return (lambda: K.global_avg_pool_forward(x)), (
+            lambda: K.global_avg_pool_backward(dy, list(xs))
+        )
+    fwd_k = K.max_pool2d_forward if kind == "maxpool" else K.avg_pool2d_forward
+    y = fwd_k(x, ks, ks)
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    if kind == "maxpool":
+        return (lambda: fwd_k(x, ks, ks)), (lambda: K.max_pool2d_backward(x, dy, ks, ks))
+    return (lambda: fwd_k(x, ks, ks)), (lambda: K.avg_pool2d_backward(dy, xs[1:3], ks, ks))
+
+
+def torch_ops(case):
+    import torch
+    import torch.nn.functional as F
+
+    name, kind, xs, ks, need_dx = case
+    g = torch.Generator().manual_seed(0)
+    n, h, w_, c = xs
+    x = torch.randn((n, c, h, w_), generator=g)
+    if kind == "conv":
+        w = torch.randn((ks[3], ks[2], ks[0], ks[1]), generator=g) * 0.1
+        b = torch.zeros(ks[3])
+        y = F.conv2d(x, w, b)
+        dy = torch.randn(y.shape, generator=g)
+        mask = [need_dx, True, False]
+
+        def fwd():
+            with torch.no_grad():
+                F.conv2d(x, w, b)
+
+        def bwd():
+            torch.ops.aten.convolution_backward(
+                dy, x, w, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1, mask
+            )
+
+        return fwd, bwd
+    if kind == "gap":
+        y = x.mean(dim=(2, 3))
+        dy = torch.randn(y.shape, generator=g)
+
+        def gap_fwd():
+            with torch.no_grad():
+                x.mean(dim=(2, 3))
+
+        def gap_bwd():
+            (dy[:, :, None, None] / (h * w_)).expand(n, c, h, w_).contiguous()
+
+        return gap_fwd, gap_bwd
+    if kind == "maxpool":
+        y, idx = torch.ops.aten.max_pool2d_with_indices(x, list(ks), list(ks))
+        dy = torch.randn(y.shape, generator=g)
+
+        def mp_fwd():
+            with torch.no_grad():
+                torch.ops.aten.max_pool2d_with_indices(x, list(ks), list(ks))
+
+        def mp_bwd():
+            torch.ops.aten.max_pool2d_with_indices_backward(
+                dy, x, list(ks), list(ks), [0, 0], [1, 1], False, idx
+            )
+
+        return mp_fwd, mp_bwd
+    y = F.avg_pool2d(x, ks, ks)
+    dy = torch.randn(y.shape, generator=g)
+
+    def ap_fwd():
+        with torch.no_grad():
+            F.avg_pool2d(x, ks, ks)
+
+    def ap_bwd():
+        torch.ops.aten.avg_pool2d_backward(dy, x, list(ks), list(ks), [0, 0], False, True, None)
+
+    return ap_fwd, ap_bwd
+
+
+def worker(args):
+    if args.worker == "torch":
+        import torch
+
+        torch.set_num_threads(args.threads)
+        make = torch_ops
+        version = torch.__version__
+    else:
+        import lamina
+
+        lamina._core.set_num_threads(args.threads)
+        make = lamina_ops
+        version = getattr(lamina, "__version__", "dev")
+    out = {"peer": args.worker, "version": version, "results": {}}
+    for case in shapes(args.batch):
+        fwd, bwd = make(case)
+        out["results"][case[0]] = [
+            timed(fwd, args.inner, args.repeats),
+            timed(bwd, args.inner, args.repeats),
+        ]
+    print(TAG + json.dumps(out))
+
+
+def run_peer(peer, args):
+    env = dict(os.environ)
+    env.setdefault("OMP_NUM_THREADS", str(args.threads))
+    cmd = [sys.executable, __file__, "--worker", peer, "--threads", str(args.threads),
+           "--batch", str(args.batch), "--inner", str(args.inner), "--repeats", str(args.repeats)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    for line in proc.stdout.splitlines():
+        if line.startswith(TAG):
+            return json.loads(line[len(TAG):])
+    sys.stderr.write(f"{peer} failed:\n{proc.stderr[-2000:]}\n")
+    return None
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--worker", choices=["lamina", "torch"])
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--inner", type=int, default=10)
+    p.add_argument("--repeats", type=int, default=7)
+    args = p.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    res = {peer: run_peer(peer, args) for peer in ("lamina", "torch")}
+    versions = ", ".join(f"{k} {v['version']}" for k, v in res.items() if v)
+    print(f"batch {args.batch}, {args.threads} threads; {versions}; median ms per call")
+    print(f"{'op':34s} {'lamina fwd':>10s} {'torch fwd':>10s} {'lamina bwd':>10s} "
+          f"{'torch bwd':>10s} {'fwd x':>6s} {'bwd x':>6s}")
+    for case in shapes(args.batch):
+        name = case[0]
+        lf, lb = res["lamina"]["results"][name] if res["lamina"] else (float("nan"),) * 2
+        tf, tb = res["torch"]["results"][name] if res["torch"] else (float("nan"),) * 2
+        print(f"{name:34s} {lf * 1e3:10.3f} {tf * 1e3:10.3f} {lb * 1e3:10.3f} {tb * 1e3:10.3f} "
+              f"{tf / lf:6.2f} {tb / lb:6.2f}")
+
+
+if __name__ == "__main__":
+    main()

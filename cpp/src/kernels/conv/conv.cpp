@@ -1,0 +1,289 @@
+// Convolution drivers: pick a method per shape class and split the work
+// across threads.
+//   pointwise (1x1, stride 1, no pads, one group): the convolution is a GEMM
+//     on the NHWC tensors as they are;
+//   depthwise (one input channel per group): direct kernels from the kernel
+//     table (a GEMM per channel would have K = kh * kw);
+//   everything else: im2col into a per-thread block of rows that stays in
+//     L2, then the register-tiled GEMM on that block, group by group.
+// The kernel gradient sums over every output position of the batch: the rows
+// are cut into blocks fixed by the shapes alone, each block's partial sum is
+// computed independently and the partials are added in block order, so the
+// result does not depend on the thread count.
+#include "lamina/kernels/conv.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "lamina/kernels/gemm.h"
+#include "lamina/runtime.h"
+
+namespace lamina {
+namespace {
+
+// im2col block: this many floats (128 KiB) per thread.
+constexpr int64_t kColsBlockFloats = 32768;
+// Kernel-gradient blocks: at least this many rows each, at most this many
+// blocks, and partial sums bounded to this many floats in total.
+constexpr int64_t kMinRowsPerBlock = 256;
+constexpr int64_t kMaxBlocks = 32;
+constexpr int64_t kMaxPartialFloats = int64_t{1} << 22;
+
+thread_local Buffer t_cols;     // im2col / col2im block (per thread)
+thread_local Buffer t_weights;  // transposed kernel (caller thread, read by all)
+thread_local Buffer t_partial;  // kernel-gradient partials (caller thread)
+
+bool is_depthwise(const ConvGeometry& g) { return g.in_c_per_group() == 1 && g.groups > 1; }
+
+bool is_pointwise(const ConvGeometry& g) {
+  return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
+         g.pad_top == 0 && g.pad_left == 0 && g.pad_bottom == 0 && g.pad_right == 0 &&
+         g.groups == 1;
+}
+
+int64_t patch_size(const ConvGeometry& g) { return g.kernel_h * g.kernel_w * g.in_c_per_group(); }
+
+// Rows of the im2col matrix per block.
+int64_t rows_per_block(const ConvGeometry& g) {
+  return std::max<int64_t>(8, kColsBlockFloats / patch_size(g));
+}
+
+// cols[r - r0, (kh, kw, c)] = x at the input position tap (kh, kw) of output
+// row r reads, channel group * in_c_per_group + c; zero in the padding.
+// Rows index batch * out_h * out_w.
+void im2col(const ConvGeometry& g, const float* x, int64_t r0, int64_t r1, int64_t group,
+            float* cols) {
+  const int64_t oh_n = g.out_h(), ow_n = g.out_w(), cg = g.in_c_per_group();
+  const int64_t row_len = patch_size(g);
+  // One group with dilation 1: a kernel row inside the image is one run of
+  // kernel_w * in_c contiguous floats.
+  const bool whole_rows = g.groups == 1 && g.dilation_w == 1;
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t n = r / (oh_n * ow_n), rem = r % (oh_n * ow_n);
+    const int64_t oh = rem / ow_n, ow = rem % ow_n;
+    const float* image = x + n * g.in_h * g.in_w * g.in_c + group * cg;
+    float* dst = cols + (r - r0) * row_len;
+    const int64_t iw0 = ow * g.stride_w - g.pad_left;
+    const bool row_inside = iw0 >= 0 && iw0 + g.kernel_w <= g.in_w;
+    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+      const int64_t ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
+      if (ih < 0 || ih >= g.in_h) {
+        std::memset(dst, 0, sizeof(float) * g.kernel_w * cg);
+        dst += g.kernel_w * cg;
+        continue;
+      }
+      const float* src_row = image + ih * g.in_w * g.in_c;
+      if (whole_rows && row_inside) {
+        std::memcpy(dst, src_row + iw0 * g.in_c, sizeof(float) * g.kernel_w * cg);
+        dst += g.kernel_w * cg;
+        continue;
+      }
+      for (int64_t kw = 0; kw < g.kernel_w; ++kw, dst += cg) {
+        const int64_t iw = iw0 + kw * g.dilation_w;
+        if (iw < 0 || iw >= g.in_w) {
+          std::memset(dst, 0, sizeof(float) * cg);
+        } else if (cg == 1) {
+          *dst = src_row[iw * g.in_c];
+        } else {
+          std::memcpy(dst, src_row + iw * g.in_c, sizeof(float) * cg);
+        }
+      }
+    }
+  }
+}
+
+// The adjoint of im2col for rows [r0, r1) of one image: adds each column
+// block back into dx at the position it was read from.
+void col2im_add(const ConvGeometry& g, const float* cols, int64_t r0, int64_t r1, int64_t group,
+                float* dx) {
+  const int64_t oh_n = g.out_h(), ow_n = g.out_w(), cg = g.in_c_per_group();
+  const int64_t row_len = patch_size(g);
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t n = r / (oh_n * ow_n), rem = r % (oh_n * ow_n);
+    const int64_t oh = rem / ow_n, ow = rem % ow_n;
+    float* image = dx + n * g.in_h * g.in_w * g.in_c + group * cg;
+    const float* src = cols + (r - r0) * row_len;
+    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+      const int64_t ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
+      if (ih < 0 || ih >= g.in_h) {
+        src += g.kernel_w * cg;
+        continue;
+      }
+      for (int64_t kw = 0; kw < g.kernel_w; ++kw, src += cg) {
+        const int64_t iw = ow * g.stride_w - g.pad_left + kw * g.dilation_w;
+        if (iw < 0 || iw >= g.in_w) continue;
+        float* d = image + (ih * g.in_w + iw) * g.in_c;
+        for (int64_t c = 0; c < cg; ++c) d[c] += src[c];
+      }
+    }
+  }
+}
+
+void add_bias(const float* bias, int64_t rows, int64_t cols, float* y) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* yr = y + r * cols;
+    for (int64_t c = 0; c < cols; ++c) yr[c] += bias[c];
+  }
+}
+
+// Fixed blocks for the kernel gradient's reduction over `rows` rows, each
+// producing a partial of `partial_size` floats.
+int64_t reduction_blocks(int64_t rows, int64_t partial_size) {
+  int64_t blocks = std::min(kMaxBlocks, (rows + kMinRowsPerBlock - 1) / kMinRowsPerBlock);
+  blocks = std::min(blocks, std::max<int64_t>(1, kMaxPartialFloats / partial_size));
+  return std::max<int64_t>(1, blocks);
+}
+
+// dw (+)= sum over blocks of partial[b] (each `size` floats), in block order.
+void sum_partials(const float* partial, int64_t blocks, int64_t size, float* dw, bool accumulate) {
+  parallel_for(size, 4096, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      float s = accumulate ? dw[i] : 0.0f;
+      for (int64_t b = 0; b < blocks; ++b) s += partial[b * size + i];
+      dw[i] = s;
+    }
+  });
+}
+
+}  // namespace
+
+void conv2d_forward_f32(const KernelTable& kt, const ConvGeometry& g, const float* x,
+                        const float* w, const float* bias, float* y) {
+  g.validate();
+  DenormalGuard guard;
+  const int64_t oh_n = g.out_h(), ow_n = g.out_w();
+  const int64_t rows = g.batch * oh_n * ow_n;
+  if (is_depthwise(g)) {
+    const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, ow_n * g.out_c));
+    parallel_for(g.batch * oh_n, grain,
+                 [&](int64_t r0, int64_t r1) { kt.depthwise_forward(g, x, w, bias, y, r0, r1); });
+    return;
+  }
+  if (is_pointwise(g)) {
+    gemm_f32(kt, false, false, rows, g.out_c, g.in_c, x, g.in_c, w, g.out_c, y, g.out_c, false);
+    if (bias != nullptr) {
+      parallel_for(rows, 256, [&](int64_t r0, int64_t r1) {
+        add_bias(bias, r1 - r0, g.out_c, y + r0 * g.out_c);
+      });
+    }
+    return;
+  }
+  const int64_t block = rows_per_block(g);
+  const int64_t blocks = (rows + block - 1) / block;
+  const int64_t k = patch_size(g), cog = g.out_c_per_group();
+  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    float* cols = t_cols.reserve(static_cast<size_t>(block * k));
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t r0 = b * block, r1 = std::min(rows, r0 + block);
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        im2col(g, x, r0, r1, grp, cols);
+        gemm_f32(kt, false, false, r1 - r0, cog, k, cols, k, w + grp * cog, g.out_c,
+                 y + r0 * g.out_c + grp * cog, g.out_c, false);
+      }
+      if (bias != nullptr) add_bias(bias, r1 - r0, g.out_c, y + r0 * g.out_c);
+    }
+  });
+}
+
+void conv2d_backward_data_f32(const KernelTable& kt, const ConvGeometry& g, const float* dy,
+                              const float* w, float* dx) {
+  g.validate();
+  DenormalGuard guard;
+  const int64_t oh_n = g.out_h(), ow_n = g.out_w();
+  if (is_depthwise(g)) {
+    parallel_for(g.batch, 1,
+                 [&](int64_t n0, int64_t n1) { kt.depthwise_backward_data(g, dy, w, dx, n0, n1); });
+    return;
+  }
+  if (is_pointwise(g)) {
+    // dx[rows, in_c] = dy[rows, out_c] * w[in_c, out_c]^T
+    gemm_f32(kt, false, true, g.batch * oh_n * ow_n, g.in_c, g.out_c, dy, g.out_c, w, g.out_c, dx,
+             g.in_c, false);
+    return;
+  }
+  // wt[grp][o, p] = w[p, grp * cog + o]: each group's kernel transposed once,
+  // so every block's GEMM reads contiguous rows.
+  const int64_t k = patch_size(g), cog = g.out_c_per_group();
+  float* wt = t_weights.reserve(static_cast<size_t>(g.out_c * k));
+  for (int64_t grp = 0; grp < g.groups; ++grp) {
+    float* dst = wt + grp * cog * k;
+    for (int64_t p = 0; p < k; ++p) {
+      for (int64_t o = 0; o < cog; ++o) dst[o * k + p] = w[p * g.out_c + grp * cog + o];
+    }
+  }
+  const int64_t per_image = oh_n * ow_n;
+  const int64_t block = rows_per_block(g);
+  const int64_t image_size = g.in_h * g.in_w * g.in_c;
+  // One image per task: col2im scatters within an image, so images are the
+  // unit that never shares an output element with another task.
+  parallel_for(g.batch, 1, [&](int64_t n0, int64_t n1) {
+    float* cols = t_cols.reserve(static_cast<size_t>(std::min(block, per_image) * k));
+    for (int64_t n = n0; n < n1; ++n) {
+      std::memset(dx + n * image_size, 0, sizeof(float) * image_size);
+      for (int64_t r0 = n * per_image; r0 < (n + 1) * per_image; r0 += block) {
+        const int64_t r1 = std::min((n + 1) * per_image, r0 + block);
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          gemm_f32(kt, false, false, r1 - r0, k, cog, dy + r0 * g.out_c + grp * cog, g.out_c,
+                   wt + grp * cog * k, k, cols, k, false);
+          col2im_add(g, cols, r0, r1, grp, dx);
+        }
+      }
+    }
+  });
+}
+
+void conv2d_backward_weights_f32(const KernelTable& kt, const ConvGeometry& g, const float* x,
+                                 const float* dy, float* dw, bool accumulate) {
+  g.validate();
+  DenormalGuard guard;
+  const int64_t oh_n = g.out_h(), ow_n = g.out_w();
+  const int64_t w_size = g.w_size();
+  if (is_depthwise(g)) {
+    // Reduction rows: batch * out_h (the direct kernel walks whole rows).
+    const int64_t rows = g.batch * oh_n;
+    const int64_t blocks = reduction_blocks(rows * ow_n, w_size);
+    float* partial = t_partial.reserve(static_cast<size_t>(blocks * w_size));
+    parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        kt.depthwise_backward_weights(g, x, dy, partial + b * w_size, rows * b / blocks,
+                                      rows * (b + 1) / blocks);
+      }
+    });
+    sum_partials(partial, blocks, w_size, dw, accumulate);
+    return;
+  }
+  const int64_t rows = g.batch * oh_n * ow_n;
+  const int64_t blocks = reduction_blocks(rows, w_size);
+  const int64_t k = patch_size(g), cog = g.out_c_per_group();
+  const int64_t sub = rows_per_block(g);
+  const bool pointwise = is_pointwise(g);
+  // With one block the partial is dw itself (and the GEMM may use every
+  // thread); otherwise each block writes its own partial.
+  float* partial =
+      blocks == 1 && !accumulate ? dw : t_partial.reserve(static_cast<size_t>(blocks * w_size));
+  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    float* cols = pointwise ? nullptr : t_cols.reserve(static_cast<size_t>(sub * k));
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t lo = rows * b / blocks, hi = rows * (b + 1) / blocks;
+      float* out = partial + b * w_size;
+      if (pointwise) {
+        // out[in_c, out_c] = x[lo:hi]^T dy[lo:hi]
+        gemm_f32(kt, true, false, g.in_c, g.out_c, hi - lo, x + lo * g.in_c, g.in_c,
+                 dy + lo * g.out_c, g.out_c, out, g.out_c, false);
+        continue;
+      }
+      for (int64_t r0 = lo; r0 < hi; r0 += sub) {
+        const int64_t r1 = std::min(hi, r0 + sub);
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          im2col(g, x, r0, r1, grp, cols);
+          // out[:, group] (+)= cols^T dy[r0:r1, group]
+          gemm_f32(kt, true, false, k, cog, r1 - r0, cols, k, dy + r0 * g.out_c + grp * cog,
+                   g.out_c, out + grp * cog, g.out_c, r0 > lo);
+        }
+      }
+    }
+  });
+  if (partial != dw) sum_partials(partial, blocks, w_size, dw, accumulate);
+}
+
+}  // namespace lamina

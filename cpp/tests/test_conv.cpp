@@ -1,0 +1,456 @@
+// Convolution and pooling: every kernel table this CPU can run against the
+// float64 references, with every array in a guarded buffer that ends against
+// an inaccessible page (a SIMD tail that touches one float too many faults
+// here), sizes swept across the GEMM tiles and the vector widths, and 1 vs 2
+// threads compared bit for bit.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "guarded_buffer.h"
+#include "lamina/errors.h"
+#include "lamina/kernels.h"
+#include "lamina/runtime.h"
+#include "test_util.h"
+
+namespace {
+
+using lamina::ConvGeometry;
+using lamina::Isa;
+using lamina::KernelTable;
+using lamina::PoolGeometry;
+using lamina_test::GuardedFloats;
+
+constexpr double kUnitRoundoff = 5.9604644775390625e-08;  // 2^-24
+
+std::string describe(const ConvGeometry& g) {
+  std::ostringstream s;
+  s << "batch=" << g.batch << " in=" << g.in_h << "x" << g.in_w << "x" << g.in_c
+    << " out_c=" << g.out_c << " kernel=" << g.kernel_h << "x" << g.kernel_w
+    << " strides=" << g.stride_h << "," << g.stride_w << " dilation=" << g.dilation_h << ","
+    << g.dilation_w << " pads=" << g.pad_top << "," << g.pad_left << "," << g.pad_bottom << ","
+    << g.pad_right << " groups=" << g.groups;
+  return s.str();
+}
+
+std::string describe(const PoolGeometry& g) {
+  std::ostringstream s;
+  s << "batch=" << g.batch << " in=" << g.in_h << "x" << g.in_w << "x" << g.channels
+    << " pool=" << g.pool_h << "x" << g.pool_w << " strides=" << g.stride_h << "," << g.stride_w
+    << " pads=" << g.pad_top << "," << g.pad_left << "," << g.pad_bottom << "," << g.pad_right;
+  return s.str();
+}
+
+GuardedFloats random_floats(int64_t n, std::mt19937& rng) {
+  GuardedFloats b(static_cast<size_t>(n));
+  b.fill_uniform(rng, -1.0, 1.0);
+  return b;
+}
+
+std::vector<double> widen(const GuardedFloats& f, bool absolute = false) {
+  std::vector<double> d(f.size());
+  for (size_t i = 0; i < f.size(); ++i) d[i] = absolute ? std::fabs(f[i]) : f[i];
+  return d;
+}
+
+// |got - ref| <= (terms + 2) * 2u * bound, bound being the same sum over
+// absolute values (the classic summation error bound).
+::testing::AssertionResult close(const char* what, const std::string& where,
+                                 const GuardedFloats& got, const std::vector<double>& ref,
+                                 const std::vector<double>& bound, int64_t terms) {
+  const double factor = 2.0 * static_cast<double>(terms + 2) * kUnitRoundoff;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double err = std::fabs(static_cast<double>(got[i]) - ref[i]);
+    if (!(err <= factor * bound[i] + 1e-30)) {
+      return ::testing::AssertionFailure() << what << " " << where << ": element " << i << " = "
+                                           << got[i] << ", expected " << ref[i];
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Forward, input gradient and kernel gradient of one geometry against the
+// float64 reference.
+::testing::AssertionResult check_conv(const KernelTable& kt, const ConvGeometry& g,
+                                      std::mt19937& rng) {
+  const std::string where = describe(g);
+  GuardedFloats x = random_floats(g.x_size(), rng);
+  GuardedFloats w = random_floats(g.w_size(), rng);
+  GuardedFloats bias = random_floats(g.out_c, rng);
+  GuardedFloats dy = random_floats(g.y_size(), rng);
+  GuardedFloats y(static_cast<size_t>(g.y_size()));
+  GuardedFloats dx(static_cast<size_t>(g.x_size()));
+  GuardedFloats dw = random_floats(g.w_size(), rng);
+  const bool accumulate = g.batch % 2 == 0;
+  const std::vector<double> dw0 = widen(dw);
+
+  lamina::conv2d_forward_f32(kt, g, x.data(), w.data(), bias.data(), y.data());
+  lamina::conv2d_backward_data_f32(kt, g, dy.data(), w.data(), dx.data());
+  lamina::conv2d_backward_weights_f32(kt, g, x.data(), dy.data(), dw.data(), accumulate);
+
+  const auto xd = widen(x), wd = widen(w), bd = widen(bias), dyd = widen(dy);
+  const auto xa = widen(x, true), wa = widen(w, true), ba = widen(bias, true),
+             dya = widen(dy, true);
+  std::vector<double> ref(y.size()), bound(y.size());
+  lamina::conv2d_forward_f64_ref(g, xd.data(), wd.data(), bd.data(), ref.data());
+  lamina::conv2d_forward_f64_ref(g, xa.data(), wa.data(), ba.data(), bound.data());
+  const int64_t taps = g.kernel_h * g.kernel_w * g.in_c_per_group();
+  auto r = close("forward", where, y, ref, bound, taps + 1);
+  if (!r) return r;
+
+  ref.assign(dx.size(), 0.0);
+  bound.assign(dx.size(), 0.0);
+  lamina::conv2d_backward_data_f64_ref(g, dyd.data(), wd.data(), ref.data());
+  lamina::conv2d_backward_data_f64_ref(g, dya.data(), wa.data(), bound.data());
+  r = close("backward_data", where, dx, ref, bound, g.kernel_h * g.kernel_w * g.out_c);
+  if (!r) return r;
+
+  ref = dw0;
+  bound.assign(dw0.size(), 0.0);
+  for (size_t i = 0; i < dw0.size(); ++i) bound[i] = std::fabs(dw0[i]);
+  if (!accumulate) ref.assign(dw0.size(), 0.0), bound.assign(dw0.size(), 0.0);
+  lamina::conv2d_backward_weights_f64_ref(g, xd.data(), dyd.data(), ref.data(), accumulate);
+  lamina::conv2d_backward_weights_f64_ref(g, xa.data(), dya.data(), bound.data(), accumulate);
+  return close("backward_weights", where, dw, ref, bound, g.batch * g.out_h() * g.out_w() + 1);
+}
+
+ConvGeometry base_conv() {
+  ConvGeometry g;
+  g.batch = 2;
+  g.in_h = 6;
+  g.in_w = 7;
+  g.in_c = 5;
+  g.out_c = 9;
+  g.kernel_h = 3;
+  g.kernel_w = 2;
+  g.pad_top = 1;
+  g.pad_left = 1;
+  g.pad_bottom = 1;
+  return g;
+}
+
+std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) {
+  return lamina::isa_name(info.param);
+}
+
+class ConvPoolTest : public ::testing::TestWithParam<Isa> {
+ protected:
+  void SetUp() override {
+    try {
+      kt_ = &lamina::kernels_for(GetParam());
+    } catch (const lamina::ValueError& e) {
+      GTEST_SKIP() << e.what();
+    }
+  }
+  const KernelTable& kt() const { return *kt_; }
+  const KernelTable* kt_ = nullptr;
+};
+
+// Output channels across the GEMM's column tiles (16 / 32 wide) and the
+// channel vectors of the direct kernels.
+TEST_P(ConvPoolTest, ConvSweepOutputChannels) {
+  std::mt19937 rng(1);
+  for (int64_t oc = 1; oc <= 130; oc += 3) {
+    ConvGeometry g = base_conv();
+    g.out_c = oc;
+    ASSERT_TRUE(check_conv(kt(), g, rng));
+  }
+}
+
+TEST_P(ConvPoolTest, ConvSweepInputChannelsAndGroups) {
+  std::mt19937 rng(2);
+  for (int64_t ic = 1; ic <= 70; ic += 3) {
+    for (int64_t groups : {1, 2, 3}) {
+      ConvGeometry g = base_conv();
+      g.in_c = ic * groups;
+      g.out_c = 4 * groups;
+      g.groups = groups;
+      ASSERT_TRUE(check_conv(kt(), g, rng));
+    }
+  }
+}
+
+// Output rows (batch * out_h * out_w) across the GEMM's row tiles and the
+// im2col blocks.
+TEST_P(ConvPoolTest, ConvSweepSpatial) {
+  std::mt19937 rng(3);
+  for (int64_t w = 2; w <= 40; w += 3) {
+    ConvGeometry g = base_conv();
+    g.in_w = w;
+    g.stride_w = w % 2 + 1;
+    g.pad_right = w % 3 == 0 ? -1 : 1;
+    if (g.out_w() < 1) continue;
+    ASSERT_TRUE(check_conv(kt(), g, rng));
+  }
+}
+
+TEST_P(ConvPoolTest, DepthwiseSweep) {
+  std::mt19937 rng(4);
+  for (int64_t c = 1; c <= 70; c += 3) {
+    for (int64_t mult : {1, 3}) {
+      ConvGeometry g = base_conv();
+      g.in_c = c;
+      g.groups = c;
+      g.out_c = c * mult;
+      g.stride_h = 2;
+      g.dilation_w = 2;
+      g.pad_right = 1;
+      ASSERT_TRUE(check_conv(kt(), g, rng));
+    }
+  }
+}
+
+TEST_P(ConvPoolTest, ConvRandomShapes) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int64_t> small(1, 4), size(1, 12), chans(1, 12);
+  int checked = 0;
+  for (int t = 0; t < 400 && checked < 60; ++t) {
+    ConvGeometry g;
+    g.batch = small(rng);
+    g.in_h = size(rng);
+    g.in_w = size(rng);
+    g.groups = small(rng);
+    g.in_c = chans(rng) * g.groups;
+    g.out_c = chans(rng) * g.groups;
+    g.kernel_h = small(rng);
+    g.kernel_w = small(rng);
+    g.stride_h = small(rng);
+    g.stride_w = small(rng);
+    g.dilation_h = small(rng) % 3 + 1;
+    g.dilation_w = small(rng) % 3 + 1;
+    g.pad_top = small(rng) - 1;
+    g.pad_left = small(rng) - 1;
+    g.pad_bottom = small(rng) - 2;
+    g.pad_right = small(rng) - 2;
+    if (g.out_h() < 1 || g.out_w() < 1) continue;
+    ++checked;
+    ASSERT_TRUE(check_conv(kt(), g, rng)) << "random case " << t;
+  }
+}
+
+// Many rows: several im2col blocks and kernel-gradient partials.
+TEST_P(ConvPoolTest, ConvManyRows) {
+  std::mt19937 rng(6);
+  ConvGeometry g;
+  g.batch = 9;
+  g.in_h = 15;
+  g.in_w = 13;
+  g.in_c = 7;
+  g.out_c = 33;
+  g.kernel_h = 3;
+  g.kernel_w = 3;
+  ASSERT_TRUE(check_conv(kt(), g, rng));
+  g.kernel_h = g.kernel_w = 1;  // pointwise: the plain GEMM path
+  ASSERT_TRUE(check_conv(kt(), g, rng));
+}
+
+// The thread count never changes a bit of any result.
+TEST_P(ConvPoolTest, ConvThreadCountDoesNotChangeResults) {
+  lamina_test::ThreadCountScope scope;
+  std::mt19937 rng(7);
+  for (int variant = 0; variant < 3; ++variant) {
+    ConvGeometry g;
+    g.batch = 8;
+    g.in_h = 14;
+    g.in_w = 12;
+    g.in_c = variant == 1 ? 6 : 8;
+    g.groups = variant == 1 ? 6 : 1;
+    g.out_c = variant == 1 ? 12 : 24;
+    g.kernel_h = variant == 2 ? 1 : 3;
+    g.kernel_w = variant == 2 ? 1 : 3;
+    GuardedFloats x = random_floats(g.x_size(), rng), w = random_floats(g.w_size(), rng);
+    GuardedFloats dy = random_floats(g.y_size(), rng);
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2}) {
+      lamina::set_num_threads(threads);
+      GuardedFloats y(static_cast<size_t>(g.y_size())), dx(static_cast<size_t>(g.x_size()));
+      GuardedFloats dw(static_cast<size_t>(g.w_size()));
+      lamina::conv2d_forward_f32(kt(), g, x.data(), w.data(), nullptr, y.data());
+      lamina::conv2d_backward_data_f32(kt(), g, dy.data(), w.data(), dx.data());
+      lamina::conv2d_backward_weights_f32(kt(), g, x.data(), dy.data(), dw.data(), false);
+      std::vector<float> all = y.to_vector();
+      all.insert(all.end(), dx.begin(), dx.end());
+      all.insert(all.end(), dw.begin(), dw.end());
+      results.push_back(all);
+    }
+    EXPECT_EQ(0, std::memcmp(results[0].data(), results[1].data(), results[0].size() * 4))
+        << describe(g);
+  }
+}
+
+// Windowed pooling: forward and backward of both kinds against the reference.
+::testing::AssertionResult check_pool(const KernelTable& kt, const PoolGeometry& g,
+                                      std::mt19937& rng) {
+  const std::string where = describe(g);
+  GuardedFloats x = random_floats(g.x_size(), rng);
+  GuardedFloats dy = random_floats(g.y_size(), rng);
+  GuardedFloats y(static_cast<size_t>(g.y_size())), dx(static_cast<size_t>(g.x_size()));
+  const auto xd = widen(x), dyd = widen(dy), dya = widen(dy, true);
+  std::vector<double> ref(y.size()), bound(y.size());
+  const int64_t window = g.pool_h * g.pool_w;
+
+  lamina::max_pool2d_forward_f32(kt, g, x.data(), y.data());
+  lamina::max_pool2d_forward_f64_ref(g, xd.data(), ref.data());
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (static_cast<double>(y[i]) != ref[i]) {
+      return ::testing::AssertionFailure() << "max forward " << where << " element " << i;
+    }
+  }
+  lamina::max_pool2d_backward_f32(kt, g, x.data(), dy.data(), dx.data());
+  ref.assign(dx.size(), 0.0);
+  bound.assign(dx.size(), 0.0);
+  lamina::max_pool2d_backward_f64_ref(g, xd.data(), dyd.data(), ref.data());
+  lamina::max_pool2d_backward_f64_ref(g, xd.data(), dya.data(), bound.data());
+  auto r = close("max backward", where, dx, ref, bound, window);
+  if (!r) return r;
+
+  ref.assign(y.size(), 0.0);
+  bound.assign(y.size(), 0.0);
+  lamina::avg_pool2d_forward_f32(kt, g, x.data(), y.data());
+  const auto xa = widen(x, true);
+  lamina::avg_pool2d_forward_f64_ref(g, xd.data(), ref.data());
+  lamina::avg_pool2d_forward_f64_ref(g, xa.data(), bound.data());
+  r = close("avg forward", where, y, ref, bound, window + 1);
+  if (!r) return r;
+  lamina::avg_pool2d_backward_f32(kt, g, dy.data(), dx.data());
+  ref.assign(dx.size(), 0.0);
+  bound.assign(dx.size(), 0.0);
+  lamina::avg_pool2d_backward_f64_ref(g, dyd.data(), ref.data());
+  lamina::avg_pool2d_backward_f64_ref(g, dya.data(), bound.data());
+  return close("avg backward", where, dx, ref, bound, window + 1);
+}
+
+PoolGeometry base_pool() {
+  PoolGeometry g;
+  g.batch = 2;
+  g.in_h = 7;
+  g.in_w = 8;
+  g.channels = 5;
+  g.pool_h = 3;
+  g.pool_w = 2;
+  g.stride_h = 2;
+  g.stride_w = 2;
+  g.pad_top = 1;
+  g.pad_bottom = 1;
+  return g;
+}
+
+TEST_P(ConvPoolTest, PoolSweepChannels) {
+  std::mt19937 rng(8);
+  for (int64_t c = 1; c <= 300; c += c < 70 ? 1 : 37) {
+    PoolGeometry g = base_pool();
+    g.channels = c;
+    ASSERT_TRUE(check_pool(kt(), g, rng));
+  }
+}
+
+TEST_P(ConvPoolTest, PoolRandomShapes) {
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int64_t> small(1, 4), size(1, 12), chans(1, 40);
+  int checked = 0;
+  for (int t = 0; t < 400 && checked < 80; ++t) {
+    PoolGeometry g;
+    g.batch = small(rng);
+    g.in_h = size(rng);
+    g.in_w = size(rng);
+    g.channels = chans(rng);
+    g.pool_h = small(rng);
+    g.pool_w = small(rng);
+    g.stride_h = small(rng);
+    g.stride_w = small(rng);
+    g.pad_top = small(rng) % g.pool_h;
+    g.pad_left = small(rng) % g.pool_w;
+    g.pad_bottom = small(rng) % g.pool_h;
+    g.pad_right = small(rng) % g.pool_w;
+    if (g.out_h() < 1 || g.out_w() < 1) continue;
+    ++checked;
+    ASSERT_TRUE(check_pool(kt(), g, rng)) << "random case " << t;
+  }
+}
+
+TEST_P(ConvPoolTest, PoolThreadCountDoesNotChangeResults) {
+  lamina_test::ThreadCountScope scope;
+  std::mt19937 rng(10);
+  PoolGeometry g = base_pool();
+  g.batch = 16;
+  g.in_h = g.in_w = 26;
+  g.channels = 32;
+  GuardedFloats x = random_floats(g.x_size(), rng), dy = random_floats(g.y_size(), rng);
+  std::vector<std::vector<float>> results;
+  for (int threads : {1, 2}) {
+    lamina::set_num_threads(threads);
+    GuardedFloats y(static_cast<size_t>(g.y_size())), dx(static_cast<size_t>(g.x_size()));
+    std::vector<float> all;
+    lamina::max_pool2d_forward_f32(kt(), g, x.data(), y.data());
+    all.insert(all.end(), y.begin(), y.end());
+    lamina::avg_pool2d_forward_f32(kt(), g, x.data(), y.data());
+    all.insert(all.end(), y.begin(), y.end());
+    lamina::max_pool2d_backward_f32(kt(), g, x.data(), dy.data(), dx.data());
+    all.insert(all.end(), dx.begin(), dx.end());
+    lamina::avg_pool2d_backward_f32(kt(), g, dy.data(), dx.data());
+    all.insert(all.end(), dx.begin(), dx.end());
+    results.push_back(all);
+  }
+  EXPECT_EQ(0, std::memcmp(results[0].data(), results[1].data(), results[0].size() * 4));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, ConvPoolTest,
+                         ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512), isa_param_name);
+
+// Global pooling (no ISA variants): sweep channels and positions.
+TEST(GlobalPool, MatchesReference) {
+  std::mt19937 rng(11);
+  for (int64_t c = 1; c <= 70; c += 3) {
+    for (int64_t s : {1, 5, 49}) {
+      const int64_t b = 3;
+      GuardedFloats x = random_floats(b * s * c, rng), dy = random_floats(b * c, rng);
+      if (c % 2 == 0) x[0] = x[static_cast<size_t>(c * (s - 1))];  // a tie
+      GuardedFloats y(static_cast<size_t>(b * c)), dx(static_cast<size_t>(b * s * c));
+      const auto xd = widen(x), dyd = widen(dy);
+      std::vector<double> ref(y.size()), dref(dx.size());
+      lamina::global_max_pool_forward_f32(b, s, c, x.data(), y.data());
+      lamina::global_max_pool_forward_f64_ref(b, s, c, xd.data(), ref.data());
+      for (size_t i = 0; i < y.size(); ++i) ASSERT_EQ(static_cast<double>(y[i]), ref[i]);
+      lamina::global_max_pool_backward_f32(b, s, c, x.data(), y.data(), dy.data(), dx.data());
+      lamina::global_max_pool_backward_f64_ref(b, s, c, xd.data(), ref.data(), dyd.data(),
+                                               dref.data());
+      for (size_t i = 0; i < dx.size(); ++i) ASSERT_NEAR(dx[i], dref[i], 1e-6);
+      lamina::global_avg_pool_forward_f32(b, s, c, x.data(), y.data());
+      lamina::global_avg_pool_forward_f64_ref(b, s, c, xd.data(), ref.data());
+      for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-6 * (s + 1));
+      lamina::global_avg_pool_backward_f32(b, s, c, dy.data(), dx.data());
+      lamina::global_avg_pool_backward_f64_ref(b, s, c, dyd.data(), dref.data());
+      for (size_t i = 0; i < dx.size(); ++i) ASSERT_NEAR(dx[i], dref[i], 1e-6);
+    }
+  }
+}
+
+TEST(ConvGeometry, KerasPaddingRules) {
+  using lamina::Padding;
+  auto same = lamina::conv_output_size(27, 2, 2, 1, Padding::kSame);
+  EXPECT_EQ(same.size, 14);
+  EXPECT_EQ(same.pad_before, 0);
+  EXPECT_EQ(same.pad_after, 1);
+  auto causal = lamina::conv_output_size(10, 3, 1, 2, Padding::kCausal);
+  EXPECT_EQ(causal.size, 10);
+  EXPECT_EQ(causal.pad_before, 4);
+  auto t = lamina::conv_transpose_output_size(5, 3, 2, 1, Padding::kValid, -1);
+  EXPECT_EQ(t.size, 11);
+  EXPECT_EQ(t.pad_before, 0);
+  EXPECT_EQ(t.pad_after, 0);
+  EXPECT_THROW(lamina::conv_output_size(2, 3, 1, 1, Padding::kValid), lamina::ValueError);
+  ConvGeometry g = base_conv();
+  g.groups = 2;
+  EXPECT_THROW(g.validate(), lamina::ValueError);
+  PoolGeometry p = base_pool();
+  p.pad_top = 3;
+  EXPECT_THROW(p.validate(), lamina::ValueError);
+}
+
+}  // namespace
