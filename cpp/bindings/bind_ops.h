@@ -26,5 +26,6 @@ OpHandle handle(OpPtr op) {
 // One registration function per family (bind_ops_*.cpp).
 void register_op_handle(py::module_& ops);
 void register_ops_core(py::module_& ops);
+void register_ops_conv(py::module_& ops);
 
 }  // namespace lamina_bind

@@ -155,20 +155,23 @@ void register_plan(py::module_& m) {
           "add",
           [](PyPlan& p, OpHandle& h, const std::vector<py::array>& weights) {
             if (!h.op) throw ValueError("This op was already added to a plan.");
-            std::vector<lamina::Param>& params = h.op->params();
+            // Built first: an op's weight shapes may depend on its input shape.
+            lamina::Op& op = *h.op;
+            p.plan->add_op(std::move(h.op));
+            std::vector<lamina::Param>& params = op.params();
             if (weights.size() != params.size()) {
-              throw ValueError("Layer '" + h.op->name() + "' (" + h.op->kind() + ") takes " +
+              throw ValueError("Layer '" + op.name() + "' (" + op.kind() + ") takes " +
                                std::to_string(params.size()) + " weights, got " +
                                std::to_string(weights.size()) + ".");
             }
             for (size_t i = 0; i < weights.size(); ++i) {
-              bind_param(p, params[i], weights[i], h.op->name());
+              bind_param(p, params[i], weights[i], op.name());
             }
-            p.plan->add_op(std::move(h.op));
           },
           py::arg("op"), py::arg("weights") = std::vector<py::array>{},
-          "Binds the op's weights (numpy arrays the plan reads and writes in place) and "
-          "appends it.")
+          "Appends the op (built on the current output shape) and binds its weights: numpy "
+          "arrays the plan reads and writes in place, in the op's params() order. On an error "
+          "the plan is unusable; build a new one.")
       .def(
           "add_activation",
           [](PyPlan& p, const std::string& name, const std::string& activation,
@@ -360,7 +363,11 @@ void register_plan(py::module_& m) {
              for (lamina::Param* param : p.plan->params()) {
                py::array_t<float> g(
                    std::vector<py::ssize_t>(param->shape.begin(), param->shape.end()));
-               std::copy(param->grad.data(), param->grad.data() + param->size, g.mutable_data());
+               if (param->has_grad) {
+                 std::copy(param->grad.data(), param->grad.data() + param->size, g.mutable_data());
+               } else {  // state such as moving statistics: no gradient
+                 std::fill(g.mutable_data(), g.mutable_data() + param->size, 0.0f);
+               }
                out.append(g);
              }
              return out;

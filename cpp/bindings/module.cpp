@@ -21,5 +21,6 @@ PYBIND11_MODULE(_core, m) {
   py::module_ ops = m.def_submodule("ops", "Layer ops for Plan.add, one factory per op kind.");
   lamina_bind::register_op_handle(ops);
   lamina_bind::register_ops_core(ops);
+  lamina_bind::register_ops_conv(ops);
   lamina_bind::register_plan(m);
 }

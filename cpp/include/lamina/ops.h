@@ -35,6 +35,9 @@ struct Param {
 struct StepContext {
   bool training = false;
   uint64_t step = 0;  // counter for the dropout generator
+  // False when a step is re-run (the NaN diagnosis): ops must not update
+  // their state (BatchNormalization's moving statistics) a second time.
+  bool update_state = true;
 };
 
 class Op {

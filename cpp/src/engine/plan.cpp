@@ -401,7 +401,7 @@ NonFiniteReport Plan::diagnose(const BatchView& b) {
   }
   // The same step again (step_ unchanged, so dropout draws the same masks),
   // with every op's output checked, then the backward pass checked op by op.
-  StepContext ctx{true, step_};
+  StepContext ctx{true, step_, false};
   act_ptr_[0] = x;
   last_rows_ = b.rows;
   for (size_t i = 0; i < ops_.size(); ++i) {

@@ -266,8 +266,12 @@ class Trainer:
             if self._plan is not None and self._plan_key == key:
                 return self._plan
             plan = _core.Plan(list(self._input_per_sample()))
+            model_trainable = getattr(self, "trainable", True)
             for layer in self.layers:
                 first_op = plan.num_ops
+                # A frozen model freezes its layers' behaviour too (Keras 3
+                # sets `trainable` on every sublayer): BatchNormalization reads it.
+                layer._model_trainable = model_trainable
                 layer._add_to_plan(plan)
                 activity = regularizers.native_l1l2(
                     layer.activity_regularizer, layer.name, "activity_regularizer")

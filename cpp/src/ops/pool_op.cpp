@@ -1,0 +1,147 @@
+// Windowed and global pooling layers on the pooling kernels
+// (lamina/kernels/pool.h).
+#include "lamina/errors.h"
+#include "lamina/kernels/conv.h"
+#include "lamina/kernels/pool.h"
+#include "lamina/ops/pooling.h"
+
+namespace lamina {
+namespace {
+
+std::string pool_kind_name(PoolKind kind, bool one_d, bool global) {
+  return std::string(global ? "Global" : "") +
+         (kind == PoolKind::kMax ? "MaxPooling" : "AveragePooling") + (one_d ? "1D" : "2D");
+}
+
+void check_rank(const std::string& layer, const std::string& kind, bool one_d, const Shape& input) {
+  const size_t rank = one_d ? 2 : 3;
+  if (input.size() != rank) {
+    throw ValueError("Input 0 of layer \"" + layer + "\" (" + kind + ") is incompatible with the " +
+                     "layer: expected ndim=" + std::to_string(rank + 1) +
+                     ", found ndim=" + std::to_string(input.size() + 1) +
+                     ". Full shape received: " + shape_str(input));
+  }
+}
+
+class PoolOp final : public Op {
+ public:
+  PoolOp(const std::string& name, PoolKind kind, const PoolSpec& spec)
+      : Op(name), kind_(kind), spec_(spec), kind_name_(pool_kind_name(kind, spec.one_d, false)) {}
+
+  const char* kind() const override { return kind_name_.c_str(); }
+
+  Shape build(const Shape& input) override {
+    check_rank(name_, kind_name_, spec_.one_d, input);
+    PoolGeometry g;
+    g.in_h = spec_.one_d ? 1 : input[0];
+    g.in_w = spec_.one_d ? input[0] : input[1];
+    g.channels = input.back();
+    g.pool_h = spec_.pool_h;
+    g.pool_w = spec_.pool_w;
+    g.stride_h = spec_.stride_h;
+    g.stride_w = spec_.stride_w;
+    try {
+      const Padding padding = parse_padding(spec_.padding);
+      if (padding == Padding::kCausal) throw ValueError("padding must be \"valid\" or \"same\".");
+      if (!spec_.one_d) {
+        const ConvOutput h = conv_output_size(g.in_h, g.pool_h, g.stride_h, 1, padding);
+        g.pad_top = h.pad_before;
+        g.pad_bottom = h.pad_after;
+      }
+      const ConvOutput w = conv_output_size(g.in_w, g.pool_w, g.stride_w, 1, padding);
+      g.pad_left = w.pad_before;
+      g.pad_right = w.pad_after;
+      g.validate();
+    } catch (const ValueError& e) {
+      throw ValueError("Layer \"" + name_ + "\" (" + kind_name_ + ") cannot take an input of " +
+                       "shape " + shape_str(input) + ": " + e.what());
+    }
+    geom_ = g;
+    return spec_.one_d ? Shape{g.out_w(), g.channels} : Shape{g.out_h(), g.out_w(), g.channels};
+  }
+
+  void forward(const float* x, float* y, int64_t batch, const StepContext&) override {
+    PoolGeometry g = geom_;
+    g.batch = batch;
+    if (kind_ == PoolKind::kMax) {
+      max_pool2d_forward_f32(g, x, y);
+    } else {
+      avg_pool2d_forward_f32(g, x, y);
+    }
+  }
+
+  void backward(const float* x, const float*, float* dy, float* dx, int64_t batch,
+                const StepContext&, bool) override {
+    if (dx == nullptr) return;
+    PoolGeometry g = geom_;
+    g.batch = batch;
+    if (kind_ == PoolKind::kMax) {
+      max_pool2d_backward_f32(g, x, dy, dx);
+    } else {
+      avg_pool2d_backward_f32(g, dy, dx);
+    }
+  }
+
+ private:
+  PoolKind kind_;
+  PoolSpec spec_;
+  std::string kind_name_;
+  PoolGeometry geom_;
+};
+
+class GlobalPoolOp final : public Op {
+ public:
+  GlobalPoolOp(const std::string& name, PoolKind kind, bool one_d, bool keepdims)
+      : Op(name),
+        kind_(kind),
+        one_d_(one_d),
+        keepdims_(keepdims),
+        kind_name_(pool_kind_name(kind, one_d, true)) {}
+
+  const char* kind() const override { return kind_name_.c_str(); }
+
+  Shape build(const Shape& input) override {
+    check_rank(name_, kind_name_, one_d_, input);
+    channels_ = input.back();
+    spatial_ = shape_numel(input) / channels_;
+    if (!keepdims_) return {channels_};
+    return one_d_ ? Shape{1, channels_} : Shape{1, 1, channels_};
+  }
+
+  void forward(const float* x, float* y, int64_t batch, const StepContext&) override {
+    if (kind_ == PoolKind::kMax) {
+      global_max_pool_forward_f32(batch, spatial_, channels_, x, y);
+    } else {
+      global_avg_pool_forward_f32(batch, spatial_, channels_, x, y);
+    }
+  }
+
+  void backward(const float* x, const float* y, float* dy, float* dx, int64_t batch,
+                const StepContext&, bool) override {
+    if (dx == nullptr) return;
+    if (kind_ == PoolKind::kMax) {
+      global_max_pool_backward_f32(batch, spatial_, channels_, x, y, dy, dx);
+    } else {
+      global_avg_pool_backward_f32(batch, spatial_, channels_, dy, dx);
+    }
+  }
+
+ private:
+  PoolKind kind_;
+  bool one_d_, keepdims_;
+  std::string kind_name_;
+  int64_t channels_ = 1, spatial_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> make_pool_op(const std::string& name, PoolKind kind, const PoolSpec& spec) {
+  return std::make_unique<PoolOp>(name, kind, spec);
+}
+
+std::unique_ptr<Op> make_global_pool_op(const std::string& name, PoolKind kind, bool one_d,
+                                        bool keepdims) {
+  return std::make_unique<GlobalPoolOp>(name, kind, one_d, keepdims);
+}
+
+}  // namespace lamina

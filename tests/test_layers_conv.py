@@ -1,0 +1,108 @@
+"""Convolution layers through `run_layer_test` (config, shapes, weights,
+finite-difference gradients, a tiny fit, parity with real Keras)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Tuple
+
+import numpy as np
+import pytest
+from layer_test_utils import run_layer_test
+
+import lamina
+
+CONV2D = [
+    ({"filters": 4, "kernel_size": 3}, (7, 6, 2), (5, 4, 4)),
+    ({"filters": 3, "kernel_size": (2, 3), "strides": 2, "padding": "same"}, (7, 6, 2),
+     (4, 3, 3)),
+    ({"filters": 4, "kernel_size": 3, "dilation_rate": 2, "padding": "same",
+      "activation": "relu"}, (7, 7, 3), (7, 7, 4)),
+    ({"filters": 4, "kernel_size": 3, "groups": 2, "use_bias": False}, (6, 6, 4), (4, 4, 4)),
+    ({"filters": 2, "kernel_size": 1, "activation": "tanh"}, (3, 3, 5), (3, 3, 2)),
+]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("kwargs, input_shape, output_shape", CONV2D)
+def test_conv2d(keras_ref: Any, kwargs: Dict[str, Any], input_shape: Tuple[int, ...],
+                output_shape: Tuple[int, ...]) -> None:
+    run_layer_test("Conv2D", kwargs, input_shape, output_shape, keras=keras_ref)
+
+
+CONV1D = [
+    ({"filters": 4, "kernel_size": 3}, (10, 2), (8, 4)),
+    ({"filters": 3, "kernel_size": 3, "padding": "causal", "dilation_rate": 2}, (9, 2), (9, 3)),
+    ({"filters": 2, "kernel_size": 4, "strides": 3, "padding": "same"}, (10, 3), (4, 2)),
+]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("kwargs, input_shape, output_shape", CONV1D)
+def test_conv1d(keras_ref: Any, kwargs: Dict[str, Any], input_shape: Tuple[int, ...],
+                output_shape: Tuple[int, ...]) -> None:
+    run_layer_test("Conv1D", kwargs, input_shape, output_shape, keras=keras_ref)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("kwargs, input_shape, output_shape", [
+    ({"filters": 4, "kernel_size": 3, "strides": 2}, (5, 5, 2), (11, 11, 4)),
+    ({"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}, (4, 5, 2), (8, 10, 3)),
+    ({"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same", "output_padding": 0},
+     (4, 4, 3), (7, 7, 2)),
+    ({"filters": 2, "kernel_size": 2, "strides": 2, "output_padding": 1}, (3, 3, 2), (7, 7, 2)),
+])
+def test_conv2d_transpose(keras_ref: Any, kwargs: Dict[str, Any], input_shape: Tuple[int, ...],
+                          output_shape: Tuple[int, ...]) -> None:
+    run_layer_test("Conv2DTranspose", kwargs, input_shape, output_shape, keras=keras_ref)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("kwargs, output_shape", [
+    ({"kernel_size": 3}, (4, 4, 3)),
+    ({"kernel_size": 3, "depth_multiplier": 2, "padding": "same", "strides": 2}, (3, 3, 6)),
+])
+def test_depthwise_conv2d(keras_ref: Any, kwargs: Dict[str, Any],
+                          output_shape: Tuple[int, ...]) -> None:
+    run_layer_test("DepthwiseConv2D", kwargs, (6, 6, 3), output_shape, keras=keras_ref)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("cls, kwargs, input_shape, output_shape", [
+    ("SeparableConv2D", {"filters": 4, "kernel_size": 3}, (6, 6, 3), (4, 4, 4)),
+    ("SeparableConv2D", {"filters": 2, "kernel_size": 3, "depth_multiplier": 2,
+                         "padding": "same", "activation": "relu"}, (5, 5, 2), (5, 5, 2)),
+    ("SeparableConv1D", {"filters": 4, "kernel_size": 3}, (8, 3), (6, 4)),
+])
+def test_separable_conv(keras_ref: Any, cls: str, kwargs: Dict[str, Any],
+                        input_shape: Tuple[int, ...], output_shape: Tuple[int, ...]) -> None:
+    run_layer_test(cls, kwargs, input_shape, output_shape, keras=keras_ref)
+
+
+def test_conv_argument_errors_name_the_argument() -> None:
+    layers = lamina.layers
+    with pytest.raises(ValueError, match="`filters`. Expected a strictly positive value"):
+        layers.Conv2D(0, 3)
+    with pytest.raises(ValueError, match="kernel_size.*do not satisfy `value > 0`"):
+        layers.Conv2D(2, (0, 3))
+    with pytest.raises(ValueError, match="evenly divisible by the number of groups"):
+        layers.Conv2D(5, 3, groups=2)
+    with pytest.raises(ValueError, match="`strides > 1` not supported in conjunction with"):
+        layers.Conv2D(2, 3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match="`padding` argument must be one of"):
+        layers.Conv2D(2, 3, padding="causal")
+    with pytest.raises(ValueError, match="channels_first.*np.moveaxis"):
+        layers.Conv2D(2, 3, data_format="channels_first")
+    with pytest.raises(ValueError, match="output size would be negative or zero for layer 'c'"):
+        lamina.Sequential([lamina.Input((2, 2, 1)), layers.Conv2D(2, 3, name="c")])
+    with pytest.raises(ValueError, match="expected ndim=4, found ndim=3"):
+        lamina.Sequential([lamina.Input((5, 1)), layers.Conv2D(2, 3)])
+
+
+def test_conv1d_causal_output_ignores_the_future() -> None:
+    model = lamina.Sequential([lamina.Input((8, 1)),
+                               lamina.layers.Conv1D(1, 3, padding="causal")])
+    x = np.zeros((1, 8, 1), np.float32)
+    base = model.predict(x, verbose=0)
+    x[0, 5, 0] = 1.0
+    changed = model.predict(x, verbose=0) != base
+    assert not changed[0, :5].any() and changed[0, 5:].any()
