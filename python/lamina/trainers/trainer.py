@@ -23,7 +23,17 @@ from lamina.trainers.data_adapters.array_data_adapter import (
     to_float32,
     train_validation_split,
 )
+from lamina.trainers.data_adapters.batch_preparer import BatchPreparer
+from lamina.trainers.data_adapters.data_adapter_factory import (
+    check_stream_arguments,
+    first_arrays,
+    get_data_adapter,
+    is_array_data,
+)
+from lamina.trainers.data_adapters.data_adapter_utils import check_class_weight
+from lamina.trainers.data_adapters.loader_scope import closes_loaders
 from lamina.trainers.epoch_iterator import EpochIterator
+from lamina.trainers.stream_predict import predict_stream
 
 
 def _verbose_level(verbose: Any) -> int:
@@ -280,6 +290,7 @@ class Trainer:
 
     # -- fit ----------------------------------------------------------------
 
+    @closes_loaders
     def fit(
         self,
         x: Any = None,
@@ -314,7 +325,7 @@ class Trainer:
         """
         self._assert_compiled("fit")
         verbose = _verbose_level(verbose)
-        if class_weight is not None:
+        if class_weight is not None and is_array_data(x):
             raise ValueError("`class_weight` is not supported by lamina yet.")
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(
@@ -328,7 +339,10 @@ class Trainer:
                 f"{type(validation_freq)}."
             )
         batch_size = check_batch_size(batch_size)
-        x_arr, y_arr = self._prepare(x, y)
+        if not is_array_data(x):  # a generator or PyDataset: batches prepared one by one
+            check_stream_arguments(x, y, sample_weight,
+                                   validation_split if validation_data is None else 0.0)
+        x_arr, y_arr = self._prepare(x, y) if is_array_data(x) else (x, y)
         sw = sample_weight
         if validation_split and validation_data is None:
             sw_arr = None if sw is None else to_float32(sw, "sample_weight")
@@ -336,14 +350,20 @@ class Trainer:
                 (x_arr, y_arr, sw_arr), validation_split
             )
             validation_data = (vx, vy, vsw)
-        adapter = ArrayDataAdapter(x_arr, y_arr, sw, batch_size=batch_size, shuffle=shuffle)
+        queue_args = dict(workers=workers, use_multiprocessing=use_multiprocessing,
+                          max_queue_size=max_queue_size)
+        adapter = get_data_adapter(
+            x_arr, y_arr, sw, batch_size=batch_size, shuffle=shuffle,
+            prepare=BatchPreparer(self, class_weight=check_class_weight(class_weight)),
+            **queue_args,
+        )
         iterator = EpochIterator(adapter, steps_per_epoch)
         val_adapter = None
         if validation_data is not None:
             val_adapter = self._validation_adapter(
-                validation_data, validation_batch_size or batch_size
+                validation_data, validation_batch_size or batch_size, queue_args
             )
-        plan = self._get_plan(x_arr, y_arr)
+        plan = self._get_plan(*first_arrays(adapter))
 
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(
@@ -364,9 +384,12 @@ class Trainer:
         self._initial_epoch: Optional[int] = None
         training_logs: Optional[Dict[str, float]] = None
         for epoch in range(initial_epoch, epochs):
+            epoch_steps = iterator.start_epoch()
+            if epoch_steps is None:  # a generator ran dry: no empty epoch is recorded
+                break
             self._reset_metric_states(plan)
             callbacks.on_epoch_begin(epoch)
-            for step, batch in iterator.enumerate_epoch():
+            for step, batch in epoch_steps:
                 callbacks.on_train_batch_begin(step)
                 self.optimizer._before_step()
                 plan.train_step(batch.x, batch.y, batch.sample_weight, batch.row_index)
@@ -396,7 +419,12 @@ class Trainer:
             return (epoch + 1) % validation_freq == 0
         return (epoch + 1) in validation_freq
 
-    def _validation_adapter(self, validation_data: Any, batch_size: int) -> ArrayDataAdapter:
+    def _validation_adapter(
+        self, validation_data: Any, batch_size: int, queue_args: Any = None
+    ) -> Any:
+        if not isinstance(validation_data, (tuple, list)) and not is_array_data(validation_data):
+            return get_data_adapter(validation_data, shuffle=False, prepare=BatchPreparer(self),
+                                    **(queue_args or {}))
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError(
                 "`validation_data` must be a tuple `(x_val, y_val)` or "
@@ -412,7 +440,7 @@ class Trainer:
     def _run_test(
         self,
         plan: Any,
-        adapter: ArrayDataAdapter,
+        adapter: Any,
         callbacks: CallbackList,
         steps: Optional[int],
         verbose: int,
@@ -431,6 +459,7 @@ class Trainer:
         callbacks.on_test_end(logs)
         return logs
 
+    @closes_loaders
     def evaluate(
         self,
         x: Any = None,
@@ -450,9 +479,12 @@ class Trainer:
         metrics, else a list in `metrics_names` order (a dict with `return_dict`)."""
         self._assert_compiled("evaluate")
         verbose = _verbose_level(verbose)
-        x_arr, y_arr = self._prepare(x, y)
-        adapter = ArrayDataAdapter(x_arr, y_arr, sample_weight, batch_size, shuffle=False)
-        plan = self._get_plan(x_arr, y_arr)
+        x_arr, y_arr = self._prepare(x, y) if is_array_data(x) else (x, y)
+        adapter = get_data_adapter(
+            x_arr, y_arr, sample_weight, batch_size, shuffle=False, prepare=BatchPreparer(self),
+            workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size,
+        )
+        plan = self._get_plan(*first_arrays(adapter))
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(
                 callbacks,
@@ -469,6 +501,7 @@ class Trainer:
 
     # -- predict --------------------------------------------------------------
 
+    @closes_loaders
     def predict(
         self,
         x: Any,
@@ -482,6 +515,9 @@ class Trainer:
     ) -> np.ndarray:
         """Returns the model's outputs for `x` as one numpy array."""
         verbose = _verbose_level(verbose)
+        if not is_array_data(x):  # a generator or PyDataset
+            return predict_stream(self, x, verbose, steps, callbacks,
+                                  workers, use_multiprocessing, max_queue_size)
         x_arr = to_float32(x, "x")
         self._check_input(x_arr)
         adapter = ArrayDataAdapter(x_arr, batch_size=batch_size, shuffle=False)
