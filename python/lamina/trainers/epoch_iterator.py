@@ -14,9 +14,9 @@ without recording an empty epoch.
 from __future__ import annotations
 
 import itertools
-import warnings
 from typing import Any, Iterator, Optional, Tuple
 
+from lamina.trainers.data_adapters import user_warning
 from lamina.trainers.data_adapters.array_data_adapter import Batch
 
 
@@ -67,12 +67,11 @@ class EpochIterator:
             return steps
         first = next(steps, None)
         if first is None:
-            warnings.warn(
+            user_warning.warn(
                 f"Your input ran out of data: no batch is left for the next epoch, so training "
                 f"stops here (the data yielded {self.batches_seen} batches in all; no empty "
                 "epoch is recorded). Make the generator loop forever and set "
-                "`steps_per_epoch`, or lower `epochs`.",
-                stacklevel=3,
+                "`steps_per_epoch`, or lower `epochs`."
             )
             return None
         return itertools.chain([first], steps)
@@ -90,11 +89,10 @@ class EpochIterator:
             if batch is None:
                 if step > 0 and not self._warned_short:
                     self._warned_short = True
-                    warnings.warn(
+                    user_warning.warn(
                         f"Your input ran out of data after {step} of the {self.steps_per_epoch} "
                         "steps of this epoch; the epoch ends here. Make sure that your "
-                        "generator can generate at least `steps_per_epoch * epochs` batches.",
-                        stacklevel=4,
+                        "generator can generate at least `steps_per_epoch * epochs` batches."
                     )
                 return
             self.batches_seen += 1

@@ -10,10 +10,9 @@ the first batch. With workers, one background thread pulls the stream.
 from __future__ import annotations
 
 import itertools
-import warnings
 from typing import Any, Callable, Iterator, Optional, Tuple
 
-from lamina.trainers.data_adapters import loader_scope
+from lamina.trainers.data_adapters import loader_scope, user_warning
 from lamina.trainers.data_adapters.array_data_adapter import Batch
 from lamina.trainers.data_adapters.batch_unpacking import to_float32_parts, unpack_batch
 from lamina.trainers.data_adapters.queue_settings import QueueSettings
@@ -50,12 +49,11 @@ class GeneratorDataAdapter:
                 self.num_batches = None
         self.settings = settings
         if settings.start_method is not None and settings.in_background:
-            warnings.warn(
+            user_warning.warn(
                 "use_multiprocessing=True with a Python generator: each worker process would "
                 "replay its own copy of the generator and yield every batch several times, so "
                 "lamina reads it in one background thread instead. To load batches in parallel "
-                "processes, use a `keras.utils.PyDataset` (or `Sequence`).",
-                stacklevel=4,
+                "processes, use a `keras.utils.PyDataset` (or `Sequence`)."
             )
         self._stream: Optional[Iterator[Any]] = None
         self._first: Optional[Batch] = None
