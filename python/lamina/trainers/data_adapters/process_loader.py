@@ -238,7 +238,11 @@ class OrderedProcessLoader:
 
     def _receive(self, worker: _Worker, index: int) -> Any:
         while True:
-            ready = connection.wait([worker.results, worker.process.sentinel])
+            # A timed wait keeps the main thread responsive to Ctrl-C however
+            # the interrupt arrives.
+            ready = connection.wait([worker.results, worker.process.sentinel], timeout=0.2)
+            if not ready:
+                continue
             if worker.results in ready or worker.results.poll():
                 try:
                     return worker.results.recv()
@@ -288,6 +292,9 @@ class OrderedProcessLoader:
                 w.process.join()
             w.results.close()
             w.process.close()
+        # Batches still referenced (e.g. by a traceback) keep their slot alive.
+        self._slots = None
+        self._free = []
 
 
 def _rebuild_error(payload: Tuple[Optional[bytes], str, str], index: int) -> BaseException:

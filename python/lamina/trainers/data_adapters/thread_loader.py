@@ -10,11 +10,16 @@ from __future__ import annotations
 import collections
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from typing import Any, Callable, Deque, Iterable, Iterator, List, Optional
 
 _POLL = 0.1  # seconds between checks of the stop flag while blocked
 _JOIN_TIMEOUT = 10.0
+# A thread cannot be interrupted inside user code: when shutting down early
+# (an exception, Ctrl-C) the call waits this long, then leaves the daemon
+# thread to exit as soon as its current `__getitem__`/`next()` returns.
+_ABANDON_TIMEOUT = 1.0
 
 
 class OrderedThreadLoader:
@@ -77,13 +82,13 @@ class OrderedThreadLoader:
     def close(self) -> None:
         """Cancels queued work and joins the threads (a running `load` finishes first)."""
         self._stop.set()
+        busy = any(not f.done() for f in self._pending)
         for future in self._pending:
             future.cancel()
         self._pending.clear()
         for _ in self._threads:
             self._tasks.put(None)
-        for t in self._threads:
-            t.join(_JOIN_TIMEOUT)
+        _join_all(self._threads, _ABANDON_TIMEOUT if busy else _JOIN_TIMEOUT)
         self._threads = []
 
 
@@ -170,5 +175,11 @@ class GeneratorThreadLoader:
         self._stop.set()
         self._done = True
         if self._thread is not None:
-            self._thread.join(_JOIN_TIMEOUT)
+            _join_all([self._thread], _ABANDON_TIMEOUT)
             self._thread = None
+
+
+def _join_all(threads: List[threading.Thread], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
