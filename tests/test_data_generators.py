@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from data_sources import (
     BS,
-    N,
     ArraySequence,
     BatchIterator,
+    N,
     ReIterable,
     arrays,
     batches,
