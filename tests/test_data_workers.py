@@ -229,3 +229,19 @@ print("CHILDREN", len(multiprocessing.active_children()))
     assert result.stdout.count("INTERRUPTED") == 2, result.stdout
     assert "True" in result.stdout and "False" not in result.stdout
     assert "CHILDREN 0" in result.stdout
+
+
+def test_validation_steps_shorter_than_the_sequence_leaves_no_workers(no_leaks):
+    x, y, _ = arrays()
+    seq = ArraySequence(x, y)
+    hist = model().fit(x, y, epochs=3, validation_data=seq, validation_steps=2, verbose=0,
+                       workers=2, use_multiprocessing=True)
+    assert len(hist.history["val_loss"]) == 3
+    assert seq.epoch_ends == 0  # no validation pass was used up
+
+
+def test_spawn_start_method():
+    x, _, _ = arrays()
+    m = model()
+    out = m.predict(ArraySequence(x), verbose=0, workers=2, use_multiprocessing="spawn")
+    np.testing.assert_allclose(out, m.predict(x, batch_size=8, verbose=0), rtol=1e-6)

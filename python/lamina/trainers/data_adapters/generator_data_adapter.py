@@ -56,6 +56,7 @@ class GeneratorDataAdapter:
                 "processes, use a `keras.utils.PyDataset` (or `Sequence`)."
             )
         self._stream: Optional[Iterator[Any]] = None
+        self._loader: Optional[GeneratorThreadLoader] = None
         self._first: Optional[Batch] = None
         self._first_pending = False
         self.batches_seen = 0
@@ -63,8 +64,11 @@ class GeneratorDataAdapter:
     def _open(self) -> Iterator[Any]:
         iterator = iter(self.source)
         if self.settings.in_background:
+            if self._loader is not None:  # a re-iterable's previous pass
+                self._loader.close()
             loader = GeneratorThreadLoader(iterator, self.settings.max_queue_size, _convert)
             loader_scope.register(loader)
+            self._loader = loader
             return loader
         return (_convert(item) for item in iterator)
 

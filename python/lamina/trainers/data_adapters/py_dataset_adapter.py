@@ -92,6 +92,7 @@ class PyDatasetAdapter:
             process_loader.check_picklable(dataset, settings.start_method)
         self._slot_size = _MIN_SLOT_BYTES
         self._first: Optional[Batch] = None
+        self._current: Optional[_Pass] = None
 
     def peek(self) -> Batch:
         """Batch 0 loaded here (once), to build the model before workers start."""
@@ -107,7 +108,12 @@ class PyDatasetAdapter:
         order = list(range(self.num_batches))
         if self.shuffle:
             rng_utils.generator().shuffle(order)
-        return _Pass(self, order)
+        # One pass at a time: a pass left unfinished (validation_steps < len)
+        # stops its workers when the next one starts.
+        if self._current is not None:
+            self._current.close()
+        self._current = _Pass(self, order)
+        return self._current
 
     def _open_loader(self, order: List[int]) -> Any:
         s = self.settings
