@@ -206,10 +206,10 @@ def test_validation_from_generator_and_sequence():
 
 def test_argument_errors():
     x, y, _ = arrays()
-    with pytest.raises(ValueError, match="`validation_split` is only supported for Tensors or "
-                                         "NumPy arrays"):
+    with pytest.raises(ValueError, match="Argument `validation_split` is only supported for "
+                                         "tensors or NumPy arrays"):
         model().fit(batches(x, y), validation_split=0.2, verbose=0)
-    with pytest.raises(ValueError, match="`y` argument is not supported when using"):
+    with pytest.raises(ValueError, match="providing `x` as a PyDataset, `y` should not be"):
         model().fit(ArraySequence(x, y), y, verbose=0)
     with pytest.raises(ValueError, match="no targets"):
         model().fit(batches(x), steps_per_epoch=2, verbose=0)

@@ -56,19 +56,18 @@ def check_stream_arguments(data: Any, y: Any, sample_weight: Any,
         ValueError: for `y`, `sample_weight` or `validation_split` given
             with a generator or dataset.
     """
-    kind = (
-        "`keras.utils.PyDataset` (or `Sequence`)" if is_py_dataset(data) else "a Python generator"
-    )
-    for name, value in (("y", y), ("sample_weight", sample_weight)):
+    kind = "a PyDataset" if is_py_dataset(data) else "a generator"
+    for name, value, what in (("y", y, "targets"),
+                              ("sample_weight", sample_weight, "sample weights")):
         if value is not None:
             raise ValueError(
-                f"`{name}` argument is not supported when using {kind} as input: the "
-                f"{name} values come from the data itself, as `(x, y, sample_weight)`."
+                f"When providing `x` as {kind}, `{name}` should not be passed. Instead, the "
+                f"{what} should be included as part of {kind}: `(x, y, sample_weight)`."
             )
     if validation_split:
         raise ValueError(
-            "`validation_split` is only supported for Tensors or NumPy arrays. Found "
-            f"incompatible type in the input: {type(data)}. Pass `validation_data` instead "
+            "Argument `validation_split` is only supported for tensors or NumPy arrays. Found "
+            f"incompatible type in the input: [{type(data)}]. Pass `validation_data` instead "
             "(a tuple of arrays, a generator or a PyDataset)."
         )
 
