@@ -187,6 +187,14 @@ def test_generator_that_runs_dry():
     assert len(hist.history["loss"]) == 1
 
 
+def test_exhausted_validation_generator_records_no_made_up_values():
+    x, y, _ = arrays()
+    with pytest.warns(UserWarning, match=r"no batch is left for this pass \(the data yielded "
+                                         r"6 batches in all\)"):
+        hist = model().fit(x, y, epochs=3, validation_data=batches(x, y), verbose=0)
+    assert len(hist.history["loss"]) == 3 and len(hist.history["val_loss"]) == 1
+
+
 def test_validation_from_generator_and_sequence():
     x, y, _ = arrays()
     vx, vy, _ = arrays(seed=1)

@@ -62,14 +62,14 @@ class EpochIterator:
     def start_epoch(self) -> Optional[Iterator[Tuple[int, Batch]]]:
         """This epoch's (step, batch) pairs; None when a stream that cannot
         restart has nothing left (after a warning that says so)."""
-        steps = self.enumerate_epoch()
+        steps = self._enumerate()
         if not self._can_run_dry:
             return steps
         first = next(steps, None)
         if first is None:
             user_warning.warn(
                 f"Your input ran out of data: no batch is left for the next epoch, so training "
-                f"stops here (the data yielded {self.batches_seen} batches in all; no empty "
+                f"stops here (the data yielded {self._total_seen()} batches in all; no empty "
                 "epoch is recorded). Make the generator loop forever and set "
                 "`steps_per_epoch`, or lower `epochs`."
             )
@@ -77,6 +77,19 @@ class EpochIterator:
         return itertools.chain([first], steps)
 
     def enumerate_epoch(self) -> Iterator[Tuple[int, Batch]]:
+        """One epoch's (step, batch) pairs (an evaluation pass, a predict pass)."""
+        ran = False
+        for pair in self._enumerate():
+            ran = True
+            yield pair
+        if not ran and self._can_run_dry:
+            user_warning.warn(
+                "Your input ran out of data: no batch is left for this pass (the data yielded "
+                f"{self._total_seen()} batches in all), so it produces no results. Make the "
+                "generator loop forever and set the number of steps."
+            )
+
+    def _enumerate(self) -> Iterator[Tuple[int, Batch]]:
         if self.steps_per_epoch is None:
             for step, batch in enumerate(self.adapter.get_epoch_batches()):
                 self.batches_seen += 1
@@ -98,6 +111,10 @@ class EpochIterator:
             self.batches_seen += 1
             yield step, batch
             self._finish_pass_if_used()
+
+    def _total_seen(self) -> int:
+        # A stream's adapter outlives this iterator (validation makes one per run).
+        return int(getattr(self.adapter, "batches_seen", self.batches_seen))
 
     def _next_batch(self) -> Optional[Batch]:
         fresh = False

@@ -449,12 +449,17 @@ class Trainer:
         self._reset_metric_states(plan)
         callbacks.on_test_begin()
         logs: Dict[str, float] = {}
+        ran = False
         for step, batch in iterator.enumerate_epoch():
+            ran = True
             callbacks.on_test_batch_begin(step)
             plan.test_step(batch.x, batch.y, batch.sample_weight, batch.row_index)
             self._update_python_metrics(plan, batch)
             logs = self._logs(plan)
             callbacks.on_test_batch_end(step, logs)
+        if not ran and getattr(adapter, "can_run_dry", False):
+            callbacks.on_test_end({})  # a generator with nothing left: no made-up zeros
+            return {}
         logs = self._logs(plan)
         callbacks.on_test_end(logs)
         return logs
