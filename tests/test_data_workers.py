@@ -245,3 +245,55 @@ def test_spawn_start_method():
     m = model()
     out = m.predict(ArraySequence(x), verbose=0, workers=2, use_multiprocessing="spawn")
     np.testing.assert_allclose(out, m.predict(x, batch_size=8, verbose=0), rtol=1e-6)
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_workers_die_with_a_killed_trainer():
+    import select
+    import signal
+    import time
+
+    script = PRELUDE + """
+class Slow(keras.utils.PyDataset):
+    def __len__(self):
+        return 8
+    def __getitem__(self, i):
+        if i > 0:  # batch 0 builds the model in the trainer itself
+            print("WORKER", os.getpid(), flush=True)
+            time.sleep(60)
+        x = np.ones((4, 3), "float32")
+        return x, x[:, :1]
+
+m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+m.compile("sgd", "mse")
+m.fit(Slow(), workers=2, use_multiprocessing=True, verbose=0)
+"""
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                            env=env, cwd=ROOT)
+    try:
+        pids = set()
+        deadline = time.monotonic() + 60
+        while len(pids) < 2 and time.monotonic() < deadline:
+            if select.select([proc.stdout], [], [], 1.0)[0]:
+                line = proc.stdout.readline()
+                if line.startswith("WORKER"):
+                    pids.add(int(line.split()[1]))
+        assert len(pids) == 2
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        deadline = time.monotonic() + 30
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(p) for p in pids), "worker processes outlived the trainer"
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
