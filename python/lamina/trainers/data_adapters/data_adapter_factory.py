@@ -43,6 +43,8 @@ def is_plain_data(data: Any) -> bool:
 
 def is_array_data(data: Any) -> bool:
     """Whether `data` is read as arrays rather than as a stream of batches."""
+    if type(data) is np.ndarray:  # the common case, checked first (small predicts)
+        return True
     if is_py_dataset(data):
         return False
     return is_plain_data(data) or not hasattr(data, "__iter__")
