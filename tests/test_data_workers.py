@@ -297,3 +297,22 @@ m.fit(Slow(), workers=2, use_multiprocessing=True, verbose=0)
         proc.kill()
         proc.wait()
         proc.stdout.close()
+
+
+def test_worker_processes_draw_different_random_numbers():
+    class Noise(keras.utils.PyDataset):
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, i):
+            return np.random.rand(1, 4).astype("float32")  # a "random augmentation"
+
+    m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, use_bias=False,
+                                                                kernel_initializer="ones")])
+    runs = []
+    for _ in range(2):
+        keras.utils.set_random_seed(7)
+        runs.append(m.predict(Noise(), verbose=0, workers=2, use_multiprocessing=True)[:, 0])
+    # Forked from one state, the workers would repeat each other's draws.
+    assert len(set(np.round(runs[0][1:], 6))) == 5
+    np.testing.assert_array_equal(runs[0], runs[1])  # reproducible under set_random_seed

@@ -23,6 +23,7 @@ import ctypes
 import multiprocessing
 import os
 import pickle
+import random
 import signal
 import sys
 import traceback
@@ -30,8 +31,11 @@ import warnings
 from multiprocessing import connection
 from typing import Any, Deque, Iterable, Iterator, List, Optional, Tuple
 
+import numpy as np
+
 from lamina.trainers.data_adapters import shared_slots
 from lamina.trainers.data_adapters.batch_unpacking import load_item
+from lamina.utils import rng_utils
 
 _GRACE = 2.0  # seconds an idle worker gets to exit before it is terminated
 _PR_SET_PDEATHSIG = 1
@@ -79,11 +83,17 @@ def _worker_main(
     slots: Optional[List[Any]],
     inherited: List[connection.Connection],
     parent_pid: int,
+    seed: int,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent_pid)
     for conn in inherited:  # other pipes' ends: keep EOF detection working
         conn.close()
+    # Forked workers would otherwise share the parent's random state and draw
+    # the same "random" augmentations; each gets its own (reproducible under
+    # keras.utils.set_random_seed).
+    random.seed(seed)
+    np.random.seed(seed)
     while True:
         try:
             task = tasks.recv()
@@ -188,13 +198,14 @@ class OrderedProcessLoader:
                 stream.flush()
             except (AttributeError, ValueError, OSError):
                 pass
+        seeds = [int(s) for s in rng_utils.generator().integers(0, 2**31 - 1, size=workers)]
         try:
             for i, ((task_r, task_w), (res_r, res_w)) in enumerate(pipes):
                 inherited = [c for c in everything if c not in (task_r, res_w)]
                 process = ctx.Process(
                     target=_worker_main,
                     args=(dataset, task_r, res_w, self._slots,
-                          inherited if start_method == "fork" else [], os.getpid()),
+                          inherited if start_method == "fork" else [], os.getpid(), seeds[i]),
                     name=f"lamina-data-worker-{i}",
                     daemon=True,
                 )

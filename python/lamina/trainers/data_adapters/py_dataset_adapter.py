@@ -8,6 +8,7 @@ an epoch.
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 from lamina.trainers.data_adapters import loader_scope, process_loader
@@ -152,12 +153,16 @@ def _num_batches(dataset: Any) -> Optional[int]:
         value = len(dataset)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    try:
+        n = operator.index(value)  # numpy integers too
+    except TypeError:
+        n = -1
+    if isinstance(value, bool) or n < 0:
         raise ValueError(
             f"The length of {type(dataset).__name__} must be a non-negative integer. "
             f"Received: {value!r}"
         )
-    return value
+    return n
 
 
 def _count() -> Iterator[int]:
