@@ -256,8 +256,9 @@ def _alive(pid):
 
 
 def test_workers_die_with_a_killed_trainer():
-    import select
+    import queue
     import signal
+    import threading
     import time
 
     script = PRELUDE + """
@@ -279,13 +280,19 @@ m.fit(Slow(), workers=2, use_multiprocessing=True, verbose=0)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
                             env=env, cwd=ROOT)
     try:
+        lines: queue.Queue = queue.Queue()
+        reader = threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout],
+                                  daemon=True)
+        reader.start()
         pids = set()
         deadline = time.monotonic() + 60
         while len(pids) < 2 and time.monotonic() < deadline:
-            if select.select([proc.stdout], [], [], 1.0)[0]:
-                line = proc.stdout.readline()
-                if line.startswith("WORKER"):
-                    pids.add(int(line.split()[1]))
+            try:
+                line = lines.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            if line.startswith("WORKER"):
+                pids.add(int(line.split()[1]))
         assert len(pids) == 2
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
@@ -296,7 +303,6 @@ m.fit(Slow(), workers=2, use_multiprocessing=True, verbose=0)
     finally:
         proc.kill()
         proc.wait()
-        proc.stdout.close()
 
 
 def test_worker_processes_draw_different_random_numbers():
