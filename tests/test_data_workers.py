@@ -322,3 +322,51 @@ def test_worker_processes_draw_different_random_numbers():
     # Forked from one state, the workers would repeat each other's draws.
     assert len(set(np.round(runs[0][1:], 6))) == 5
     np.testing.assert_array_equal(runs[0], runs[1])  # reproducible under set_random_seed
+
+
+class NeedsTwoArguments(Exception):
+    def __init__(self, code, detail):
+        super().__init__(f"{code}: {detail}")
+
+
+class UnrebuildableFailure(ArraySequence):
+    def __getitem__(self, i):
+        if i == 2:
+            raise NeedsTwoArguments(7, "cannot rebuild me from args")
+        return super().__getitem__(i)
+
+
+def test_exception_that_cannot_be_rebuilt_still_says_what_happened(no_leaks):
+    x, y, _ = arrays()
+    with pytest.raises(RuntimeError, match="NeedsTwoArguments: 7: cannot rebuild me") as info:
+        model().fit(UnrebuildableFailure(x, y), shuffle=False, verbose=0, workers=2,
+                    use_multiprocessing=True)
+    assert "in __getitem__" in "".join(traceback.format_exception(info.value))
+
+
+def test_queue_bound_is_respected_by_threads():
+    x = np.zeros((40, 4), "float32")
+    seq = ArraySequence(x, x[:, :1], bs=2)
+    ahead = []
+
+    class Watch(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            ahead.append(len(seq.loaded) - 1 - (batch + 1))  # minus the peek and the used
+
+    model().fit(seq, verbose=0, workers=2, max_queue_size=3, callbacks=[Watch()])
+    assert max(ahead) <= 3 and len(ahead) == 20
+
+
+def test_dataset_without_super_init_warns_and_uses_defaults():
+    class Bare(keras.utils.PyDataset):
+        def __init__(self):  # forgot super().__init__()
+            self.x = np.ones((8, 4), "float32")
+
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return self.x[:4], self.x[:4, :1]
+
+    with pytest.warns(UserWarning, match=r"should call `super\(\).__init__\(\*\*kwargs\)`"):
+        model().fit(Bare(), verbose=0)
