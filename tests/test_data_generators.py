@@ -214,6 +214,9 @@ def test_validation_from_generator_and_sequence():
 
 def test_argument_errors():
     x, y, _ = arrays()
+    for method in ("fit", "evaluate", "predict"):
+        with pytest.raises(ValueError, match="must yield at least one batch. Received an empty"):
+            getattr(model(), method)((b for b in []), verbose=0)
     with pytest.raises(ValueError, match="Argument `validation_split` is only supported for "
                                          "tensors or NumPy arrays"):
         model().fit(batches(x, y), validation_split=0.2, verbose=0)

@@ -80,7 +80,8 @@ class GeneratorDataAdapter:
                 item = next(iterator)
             except StopIteration:
                 raise ValueError(
-                    f"The {type(self.source).__name__} passed as data yielded no batches."
+                    "When passing a Python generator to a Keras model, the generator must yield "
+                    f"at least one batch. Received an empty {type(self.source).__name__}."
                 ) from None
             self._first = self._prepare(_convert(item))
             self._first_pending = True
