@@ -266,3 +266,26 @@ def test_generator_methods(capsys):
     np.testing.assert_allclose(loss, ref.evaluate(x, y, batch_size=BS, verbose=0), rtol=1e-5)
     np.testing.assert_allclose(out, ref.predict(x, batch_size=BS, verbose=0), rtol=1e-5,
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_endless_py_dataset_with_steps(mode):
+    x, y, _ = arrays()
+
+    class Endless(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.inner = ArraySequence(x, y)
+
+        @property
+        def num_batches(self):
+            return None
+
+        def __getitem__(self, i):
+            return self.inner[i % len(self.inner)]
+
+    ref, ref_hist = reference_fit(epochs=2)
+    m = model()
+    hist = m.fit(Endless(), steps_per_epoch=N // BS, epochs=2, verbose=0, **MODES[mode])
+    assert hist.params["steps"] == N // BS
+    assert_same_weights(ref, m)

@@ -9,7 +9,7 @@ an epoch.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple
 
 from lamina.trainers.data_adapters import loader_scope, process_loader
 from lamina.trainers.data_adapters.array_data_adapter import Batch
@@ -104,8 +104,8 @@ class PyDatasetAdapter:
     def get_epoch_batches(self) -> Iterator[Batch]:
         if hasattr(self.dataset, "on_epoch_begin"):
             self.dataset.on_epoch_begin()
-        if self.num_batches is None:
-            return (self._prepare(load_item(self.dataset, i)) for i in _count())
+        if self.num_batches is None:  # endless: one pass, cut into epochs by the steps
+            return (self._prepare(raw) for raw in self._open_loader(_count()))
         order = list(range(self.num_batches))
         if self.shuffle:
             rng_utils.generator().shuffle(order)
@@ -116,7 +116,7 @@ class PyDatasetAdapter:
         self._current = _Pass(self, order)
         return self._current
 
-    def _open_loader(self, order: List[int]) -> Any:
+    def _open_loader(self, order: Iterable[int]) -> Any:
         s = self.settings
         if not s.in_background:
             return (load_item(self.dataset, i) for i in order)
