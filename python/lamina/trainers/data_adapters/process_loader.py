@@ -226,11 +226,18 @@ class OrderedProcessLoader:
                     warnings.filterwarnings("ignore", ".*fork.*", DeprecationWarning)
                     process.start()
                 self._workers.append(_Worker(process, task_w, res_r))
+        except BaseException:
+            self.close()  # the workers already started must not outlive a failed start
+            raise
         finally:
             for (task_r, _), (_, res_w) in pipes:
                 task_r.close()
                 res_w.close()
-        self._dispatch()
+        try:
+            self._dispatch()
+        except BaseException:
+            self.close()
+            raise
 
     def _dispatch(self) -> None:
         while self._free:
@@ -254,7 +261,8 @@ class OrderedProcessLoader:
             f"A data worker process (pid {worker.process.pid}) loading batches of "
             f"{self._dataset_name} stopped unexpectedly ({how}) "
             f"while loading batch index {index}. It may have been killed by the system (out of "
-            "memory?) or crashed in native code; no batch was lost silently, training is stopped."
+            "memory?) or crashed in native code; lamina stops here instead of waiting for a batch "
+            "that will never come."
         )
 
     def _receive(self, worker: _Worker, index: int) -> Any:
