@@ -9,11 +9,12 @@ import numpy as np
 from lamina.backend.variable import Variable
 from lamina.layers.input_layer import InputLayer, KerasTensor
 from lamina.layers.layer import Layer, Shape, standardize_shape
+from lamina.trainers.generator_methods import GeneratorMethods
 from lamina.trainers.trainer import Trainer
 from lamina.utils import naming
 
 
-class Sequential(Trainer):
+class Sequential(Trainer, GeneratorMethods):
     """A model that applies its layers one after the other.
 
     Args:

@@ -24,11 +24,20 @@ from lamina.trainers.data_adapters.array_data_adapter import (
     to_float32,
     train_validation_split,
 )
+from lamina.trainers.data_adapters.batch_preparer import BatchPreparer
+from lamina.trainers.data_adapters.data_adapter_factory import (
+    check_stream_arguments,
+    first_arrays,
+    get_data_adapter,
+    is_array_data,
+)
 from lamina.trainers.data_adapters.data_adapter_utils import (
     check_class_weight,
     class_weight_to_sample_weights,
 )
+from lamina.trainers.data_adapters.loader_scope import closes_loaders
 from lamina.trainers.epoch_iterator import EpochIterator
+from lamina.trainers.stream_predict import predict_stream
 
 
 def _verbose_level(verbose: Any) -> int:
@@ -379,7 +388,7 @@ class Trainer:
         return x_arr, y_arr
 
     def _class_weights(
-        self, y_arr: np.ndarray, class_weight: Any, sample_weight: Any
+        self, y_arr: np.ndarray, class_weight: Any, sample_weight: Any, warn_missing: bool = True
     ) -> Optional[np.ndarray]:
         """Per-sample (or per-timestep) weights from `class_weight`, multiplied
         with `sample_weight` when both are given (tf.keras 2.x; Keras 3 refuses
@@ -388,11 +397,9 @@ class Trainer:
         if checked is None:
             return sample_weight
         sparse = self._loss_obj.native_kind == "sparse_categorical_crossentropy"
-        if sparse:
-            # Integer labels (one per output row): the label is the class.
-            weights = class_weight_to_sample_weights(y_arr[..., None], checked)
-        else:
-            weights = class_weight_to_sample_weights(y_arr, checked)
+        # Sparse labels (one per output row) are the classes themselves.
+        labels = y_arr[..., None] if sparse else y_arr
+        weights = class_weight_to_sample_weights(labels, checked, warn_missing)
         weights = weights.reshape(weights.shape[0], -1)
         if weights.shape[1] == 1:
             weights = weights.reshape(-1)
@@ -449,6 +456,7 @@ class Trainer:
 
     # -- fit ----------------------------------------------------------------
 
+    @closes_loaders
     def fit(
         self,
         x: Any = None,
@@ -483,7 +491,7 @@ class Trainer:
         """
         self._assert_compiled("fit")
         verbose = _verbose_level(verbose)
-        check_class_weight(class_weight)
+        checked_class_weight = check_class_weight(class_weight)
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(
                 "`validation_split` must be a float in [0, 1). "
@@ -491,7 +499,10 @@ class Trainer:
             )
         validation_freq = _check_validation_freq(validation_freq)
         batch_size = check_batch_size(batch_size)
-        x_arr, y_arr = self._prepare(x, y)
+        if not is_array_data(x):  # a generator or PyDataset: batches prepared one by one
+            check_stream_arguments(x, y, sample_weight,
+                                   validation_split if validation_data is None else 0.0)
+        x_arr, y_arr = self._prepare(x, y) if is_array_data(x) else (x, y)
         sw = sample_weight
         if validation_split and validation_data is None:
             sw_arr = None if sw is None else to_float32(sw, "sample_weight")
@@ -499,16 +510,25 @@ class Trainer:
                 (x_arr, y_arr, sw_arr), validation_split
             )
             validation_data = (vx, vy, vsw)
-        # Class weights apply to the training part only, as in Keras.
-        sw = self._class_weights(y_arr, class_weight, sw)
-        adapter = ArrayDataAdapter(x_arr, y_arr, sw, batch_size=batch_size, shuffle=shuffle)
+        queue_args = dict(workers=workers, use_multiprocessing=use_multiprocessing,
+                          max_queue_size=max_queue_size)
+        stream_class_weight = checked_class_weight
+        if is_array_data(x):
+            # Class weights apply to the training part only, as in Keras.
+            sw = self._class_weights(y_arr, checked_class_weight, sw)
+            stream_class_weight = None
+        adapter = get_data_adapter(
+            x_arr, y_arr, sw, batch_size=batch_size, shuffle=shuffle,
+            prepare=BatchPreparer(self, class_weight=stream_class_weight),
+            **queue_args,
+        )
         iterator = EpochIterator(adapter, steps_per_epoch)
         val_adapter = None
         if validation_data is not None:
             val_adapter = self._validation_adapter(
-                validation_data, validation_batch_size or batch_size
+                validation_data, validation_batch_size or batch_size, queue_args
             )
-        plan = self._get_plan(x_arr, y_arr)
+        plan = self._get_plan(*first_arrays(adapter))
 
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(
@@ -531,9 +551,12 @@ class Trainer:
         self._check_finite = True  # the first NaN/Inf step of each fit is diagnosed
         group_size = self._group_size()
         for epoch in range(initial_epoch, epochs):
+            epoch_steps = iterator.start_epoch()
+            if epoch_steps is None:  # a generator ran dry: no empty epoch is recorded
+                break
             self._reset_metric_states(plan)
             callbacks.on_epoch_begin(epoch)
-            for group in step_groups.grouped(iterator.enumerate_epoch(), group_size):
+            for group in step_groups.grouped(epoch_steps, group_size):
                 # Keras 3 with steps_per_execution: one begin/end pair per
                 # group, with its first and last batch index.
                 first, last = group[0][0], group[-1][0]
@@ -565,7 +588,12 @@ class Trainer:
             return (epoch + 1) % validation_freq == 0
         return (epoch + 1) in validation_freq
 
-    def _validation_adapter(self, validation_data: Any, batch_size: int) -> ArrayDataAdapter:
+    def _validation_adapter(
+        self, validation_data: Any, batch_size: int, queue_args: Any = None
+    ) -> Any:
+        if not isinstance(validation_data, (tuple, list)) and not is_array_data(validation_data):
+            return get_data_adapter(validation_data, shuffle=False, prepare=BatchPreparer(self),
+                                    **(queue_args or {}))
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError(
                 "`validation_data` must be a tuple `(x_val, y_val)` or "
@@ -581,7 +609,7 @@ class Trainer:
     def _run_test(
         self,
         plan: Any,
-        adapter: ArrayDataAdapter,
+        adapter: Any,
         callbacks: CallbackList,
         steps: Optional[int],
         verbose: int,
@@ -590,7 +618,9 @@ class Trainer:
         self._reset_metric_states(plan)
         callbacks.on_test_begin()
         logs: Dict[str, float] = {}
+        ran = False
         for group in step_groups.grouped(iterator.enumerate_epoch(), self._group_size()):
+            ran = True
             first, last = group[0][0], group[-1][0]
             callbacks.on_test_batch_begin(first)
             if len(group) == 1:
@@ -601,10 +631,14 @@ class Trainer:
                 plan.test_steps(*step_groups.join([b for _, b in group]))
             logs = self._logs(plan)
             callbacks.on_test_batch_end(last, logs)
+        if not ran and getattr(adapter, "can_run_dry", False):
+            callbacks.on_test_end({})  # a generator with nothing left: no made-up zeros
+            return {}
         logs = self._logs(plan)
         callbacks.on_test_end(logs)
         return logs
 
+    @closes_loaders
     def evaluate(
         self,
         x: Any = None,
@@ -624,9 +658,12 @@ class Trainer:
         metrics, else a list in `metrics_names` order (a dict with `return_dict`)."""
         self._assert_compiled("evaluate")
         verbose = _verbose_level(verbose)
-        x_arr, y_arr = self._prepare(x, y)
-        adapter = ArrayDataAdapter(x_arr, y_arr, sample_weight, batch_size, shuffle=False)
-        plan = self._get_plan(x_arr, y_arr)
+        x_arr, y_arr = self._prepare(x, y) if is_array_data(x) else (x, y)
+        adapter = get_data_adapter(
+            x_arr, y_arr, sample_weight, batch_size, shuffle=False, prepare=BatchPreparer(self),
+            workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size,
+        )
+        plan = self._get_plan(*first_arrays(adapter))
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(
                 callbacks,
@@ -643,6 +680,7 @@ class Trainer:
 
     # -- predict --------------------------------------------------------------
 
+    @closes_loaders
     def predict(
         self,
         x: Any,
@@ -661,6 +699,9 @@ class Trainer:
         """
         auto = verbose == "auto"
         verbose = _verbose_level(verbose)
+        if not is_array_data(x):  # a generator or PyDataset
+            return predict_stream(self, x, verbose, steps, callbacks,
+                                  workers, use_multiprocessing, max_queue_size)
         x_arr = to_float32(self._model_input(x), "x")
         self._check_input(x_arr)
         adapter = ArrayDataAdapter(x_arr, batch_size=batch_size, shuffle=False)
@@ -670,7 +711,7 @@ class Trainer:
         if steps is not None:
             n = min(n, steps * adapter.batch_size)
         out = np.empty((n,) + tuple(plan.output_shape), dtype=np.float32)
-        if auto and iterator.num_batches <= 1:
+        if auto and (iterator.num_batches or 0) <= 1:
             verbose = 0
         if verbose == 0 and not callbacks:
             # The quiet path: no callback machinery per call (Keras's predict

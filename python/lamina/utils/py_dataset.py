@@ -17,9 +17,10 @@ class PyDataset:
     """Base class for datasets of batches fed to `fit`/`evaluate`/`predict`.
 
     Args:
-        workers: number of workers loading batches in parallel (1 loads in
-            the main thread, as Keras does).
-        use_multiprocessing: load in worker processes instead of threads.
+        workers: number of workers loading batches in parallel (0 or 1
+            loads in the main thread, as Keras does).
+        use_multiprocessing: load in worker processes instead of threads
+            (forked on Linux; "spawn" or "forkserver" choose that start method).
         max_queue_size: how many loaded batches may wait in the queue.
     """
 
@@ -35,8 +36,7 @@ class PyDataset:
             warnings.warn(
                 f"Your `{type(self).__name__}` class should call `super().__init__(**kwargs)` "
                 "in its constructor. `**kwargs` can include `workers`, `use_multiprocessing`, "
-                "`max_queue_size`. Do not pass these arguments to `fit()`, as they will be "
-                "ignored.",
+                "`max_queue_size` (or give them to `fit()`, as in tf.keras 2.x).",
                 stacklevel=3,
             )
 
