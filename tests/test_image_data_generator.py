@@ -345,3 +345,35 @@ def test_signatures_match_keras(keras_ref):
     assert params(ImageDataGenerator.__init__) == params(KerasGenerator.__init__)
     assert params(ImageDataGenerator.flow) == params(KerasGenerator.flow)
     assert params(ImageDataGenerator.fit) == params(KerasGenerator.fit)
+
+
+@pytest.mark.parametrize("workers, processes", [(0, False), (2, False), (2, True)])
+def test_flow_trains_a_convnet_with_fit_and_fit_generator(workers, processes):
+    # The whole path a classic script takes: augmented batches from
+    # ImageDataGenerator.flow, fed by worker threads or processes, into a
+    # convnet, through fit and the tf.keras 2.x fit_generator.
+    import lamina
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(48, 8, 8, 1)).astype(np.float32)
+    y = lamina.utils.to_categorical(rng.integers(0, 3, size=48), 3)
+    datagen = lamina.preprocessing.image.ImageDataGenerator(
+        rotation_range=10, width_shift_range=0.1, horizontal_flip=True)
+    model = lamina.Sequential([
+        lamina.Input((8, 8, 1)),
+        lamina.layers.Conv2D(4, 3, activation="relu"),
+        lamina.layers.MaxPooling2D(),
+        lamina.layers.Flatten(),
+        lamina.layers.Dense(3, activation="softmax"),
+    ])
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(datagen.flow(x, y, batch_size=16, seed=1), epochs=2, verbose=0,
+                        workers=workers, use_multiprocessing=processes)
+    assert len(history.history["loss"]) == 2
+    assert np.isfinite(history.history["loss"]).all()
+    assert int(model.optimizer.iterations) == 6
+    with pytest.warns(UserWarning, match="fit_generator"):
+        model.fit_generator(datagen.flow(x, y, batch_size=16, seed=2), steps_per_epoch=3,
+                            epochs=1, verbose=0, workers=workers,
+                            use_multiprocessing=processes)
+    assert int(model.optimizer.iterations) == 9
