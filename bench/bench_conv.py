@@ -178,12 +178,24 @@ def worker(args):
 def run_peer(peer, args):
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", str(args.threads))
-    cmd = [sys.executable, __file__, "--worker", peer, "--threads", str(args.threads),
-           "--batch", str(args.batch), "--inner", str(args.inner), "--repeats", str(args.repeats)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        peer,
+        "--threads",
+        str(args.threads),
+        "--batch",
+        str(args.batch),
+        "--inner",
+        str(args.inner),
+        "--repeats",
+        str(args.repeats),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     for line in proc.stdout.splitlines():
         if line.startswith(TAG):
-            return json.loads(line[len(TAG):])
+            return json.loads(line[len(TAG) :])
     sys.stderr.write(f"{peer} failed:\n{proc.stderr[-2000:]}\n")
     return None
 
@@ -202,14 +214,18 @@ def main():
     res = {peer: run_peer(peer, args) for peer in ("lamina", "torch")}
     versions = ", ".join(f"{k} {v['version']}" for k, v in res.items() if v)
     print(f"batch {args.batch}, {args.threads} threads; {versions}; median ms per call")
-    print(f"{'op':34s} {'lamina fwd':>10s} {'torch fwd':>10s} {'lamina bwd':>10s} "
-          f"{'torch bwd':>10s} {'fwd x':>6s} {'bwd x':>6s}")
+    print(
+        f"{'op':34s} {'lamina fwd':>10s} {'torch fwd':>10s} {'lamina bwd':>10s} "
+        f"{'torch bwd':>10s} {'fwd x':>6s} {'bwd x':>6s}"
+    )
     for case in shapes(args.batch):
         name = case[0]
         lf, lb = res["lamina"]["results"][name] if res["lamina"] else (float("nan"),) * 2
         tf, tb = res["torch"]["results"][name] if res["torch"] else (float("nan"),) * 2
-        print(f"{name:34s} {lf * 1e3:10.3f} {tf * 1e3:10.3f} {lb * 1e3:10.3f} {tb * 1e3:10.3f} "
-              f"{tf / lf:6.2f} {tb / lb:6.2f}")
+        print(
+            f"{name:34s} {lf * 1e3:10.3f} {tf * 1e3:10.3f} {lb * 1e3:10.3f} {tb * 1e3:10.3f} "
+            f"{tf / lf:6.2f} {tb / lb:6.2f}"
+        )
 
 
 if __name__ == "__main__":
