@@ -33,9 +33,19 @@ constexpr int64_t kPackNc = 512;
 // transpose anyway, so packing wins from ~100 rows; with B read in place the
 // direct path stays ahead up to a few hundred rows (256x512x784: 100 vs 91
 // GFLOP/s) and packing pays from 1024 rows (1024^3: 102 vs 99).
+// A packed A strip is reused once per B panel, and a packed B block once per
+// strip, so narrow (n < 256) or shallow (k < 128) problems do not repay it
+// (bench_gemm.py: a 15488x64x288 im2col GEMM ran at half numpy's speed).
 constexpr int64_t kPackMinRowsTransB = 96;
 constexpr int64_t kPackMinRows = 512;
+constexpr int64_t kPackMinCols = 256;
+constexpr int64_t kPackMinDepth = 128;
 constexpr int64_t kPackMinMacs = int64_t{1} << 22;
+
+bool choose_packed(bool trans_b, int64_t m, int64_t n, int64_t k) {
+  if (m * n * k < kPackMinMacs || k < kPackMinDepth) return false;
+  return trans_b ? m >= kPackMinRowsTransB : m >= kPackMinRows && n >= kPackMinCols;
+}
 
 std::atomic<GemmPath> g_path{GemmPath::kAuto};
 
@@ -195,8 +205,7 @@ void gemm_f32(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int6
     return;
   }
   const GemmPath path = g_path.load(std::memory_order_relaxed);
-  if (path == GemmPath::kPacked || (path == GemmPath::kAuto && m * n * k >= kPackMinMacs &&
-                                    m >= (trans_b ? kPackMinRowsTransB : kPackMinRows))) {
+  if (path == GemmPath::kPacked || (path == GemmPath::kAuto && choose_packed(trans_b, m, n, k))) {
     gemm_packed(kt, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
