@@ -7,14 +7,14 @@ Shapes: square 64..2048, and the shapes layers use -- the benchmark MLP
 x.W, kernel gradient x^T.dy, input gradient dy.W^T), batch-1 predict, and the
 Keras MNIST convnet's second convolution as im2col GEMMs (batch 128).
 
-Each peer runs the shapes in one process (so its thread pool stays warm),
-times every shape `--repeats` times over enough calls for ~0.2 s, and reports
-the median GFLOP/s (and the best). Peers take turns: the whole peer sequence
-runs `--rounds` times with a rotating start. OPENBLAS_CORETYPE and
-OPENBLAS_L2_SIZE are removed from the workers' environment.
+Each peer is one persistent subprocess; samples are interleaved shape by
+shape and repeat by repeat (bench/interleave.py), each ~0.1 s of calls, so
+every peer sees the same machine load. Reported: the median GFLOP/s over the
+`--repeats` samples (and the best). OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are
+removed from the workers' environment.
 
     python bench/bench_gemm.py                     # 2 threads, all peers
-    python bench/bench_gemm.py --threads 1 --peers lamina,numpy
+    python bench/bench_gemm.py --threads 1 --peers lamina,numpy --repeats 3
 
 A benchmark, not a test: it always exits 0.
 """
@@ -22,16 +22,13 @@ A benchmark, not a test: it always exits 0.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
-import time
 
-TAG = "bench_gemm_result"
+import interleave
+
 PEERS = ("lamina", "numpy", "torch")
-UNSET_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 # (label, m, n, k, trans_a, trans_b)
 SHAPES = [(f"square {s}", s, s, s, False, False) for s in (64, 128, 256, 512, 1024, 2048)] + [
@@ -76,7 +73,7 @@ def make_call(peer, m, n, k, ta, tb):
     return lambda: torch.mm(av, bv, out=ct)
 
 
-def worker(peer, threads, repeats):
+def worker(peer, threads):
     if peer == "torch":
         import torch
 
@@ -97,49 +94,13 @@ def worker(peer, threads, repeats):
 
         lamina._core.set_num_threads(threads)
         version = lamina.__version__
-    out = {"peer": peer, "version": version, "results": {}}
-    for label, m, n, k, ta, tb in SHAPES:
-        call = make_call(peer, m, n, k, ta, tb)
-        call()
-        flops = 2.0 * m * n * k
-        inner = max(1, int(0.2 * 50e9 / flops))  # ~0.2 s at 50 GFLOP/s
-        rates = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            for _ in range(inner):
-                call()
-            rates.append(flops * inner / (time.perf_counter() - t0) / 1e9)
-        out["results"][label] = rates
-    print(TAG + json.dumps(out))
+    cases = [make_call(peer, m, n, k, ta, tb) for _, m, n, k, ta, tb in SHAPES]
+    interleave.serve(cases, {"version": version})
 
 
-def run_worker(peer, args):
-    env = dict(os.environ)
-    for name in UNSET_ENV:
-        env.pop(name, None)
-    for name in (
-        "OMP_NUM_THREADS",
-        "OPENBLAS_NUM_THREADS",
-        "MKL_NUM_THREADS",
-        "LAMINA_NUM_THREADS",
-    ):
-        env[name] = str(args.threads)
-    cmd = [
-        sys.executable,
-        os.path.abspath(__file__),
-        "--worker",
-        peer,
-        "--threads",
-        str(args.threads),
-        "--repeats",
-        str(args.repeats),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout)
-    for line in proc.stdout.splitlines():
-        if line.startswith(TAG):
-            return json.loads(line[len(TAG) :])
-    sys.stderr.write(f"{peer}: failed\n{proc.stderr[-1500:]}\n")
-    return None
+def calls_for(case):
+    _, m, n, k, _, _ = SHAPES[case]
+    return max(1, int(0.1 * 50e9 / (2.0 * m * n * k)))  # ~0.1 s at 50 GFLOP/s
 
 
 def main():
@@ -148,45 +109,38 @@ def main():
     p.add_argument("--peers", default=",".join(PEERS))
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--timeout", type=float, default=900)
     args = p.parse_args()
     if args.worker:
-        worker(args.worker, args.threads, args.repeats)
+        worker(args.worker, args.threads)
         return
     peers = [x for x in args.peers.split(",") if x]
-    rates = {peer: {} for peer in peers}
-    versions = {}
-    for r in range(args.rounds):
-        for i in range(len(peers)):
-            peer = peers[(i + r) % len(peers)]
-            res = run_worker(peer, args)
-            if res is None:
-                continue
-            versions[peer] = res["version"]
-            for label, vals in res["results"].items():
-                rates[peer].setdefault(label, []).extend(vals)
-    print(f"threads={args.threads}; " + "; ".join(f"{k} {v}" for k, v in versions.items()))
-    print("GFLOP/s, median over all timed runs (best in brackets)")
+    script = os.path.abspath(__file__)
+    cmds = {
+        peer: [sys.executable, script, "--worker", peer, "--threads", str(args.threads)]
+        for peer in peers
+    }
+    times, info = interleave.run(
+        cmds, interleave.worker_env(args.threads), len(SHAPES), calls_for, args.repeats
+    )
+    peers = list(times)
+    print(f"threads={args.threads}; " + "; ".join(f"{k} {v['version']}" for k, v in info.items()))
+    print("GFLOP/s, median of the interleaved samples (best in brackets)")
     head = f"{'shape':36s}" + "".join(f"{peer:>18s}" for peer in peers)
     if "lamina" in peers:
         head += "".join(f"{'vs ' + peer:>10s}" for peer in peers if peer != "lamina")
     print(head)
-    for label, *_ in SHAPES:
+    for case, (label, m, n, k, _, _) in enumerate(SHAPES):
+        flops = 2.0 * m * n * k
         row = f"{label:36s}"
         med = {}
         for peer in peers:
-            vals = rates[peer].get(label)
-            if not vals:
-                row += f"{'n/a':>18s}"
-                continue
-            med[peer] = statistics.median(vals)
-            row += f"{med[peer]:10.1f} [{max(vals):5.1f}]"
+            rates = [flops / t / 1e9 for t in times[peer][case]]
+            med[peer] = statistics.median(rates)
+            row += f"{med[peer]:10.1f} [{max(rates):5.1f}]"
         if "lamina" in med:
             for peer in peers:
                 if peer != "lamina":
-                    ratio = med["lamina"] / med[peer] if peer in med else float("nan")
-                    row += f"{ratio:10.2f}"
+                    row += f"{med['lamina'] / med[peer]:10.2f}"
         print(row)
 
 
