@@ -471,3 +471,34 @@ TEST(GemmEpilogue, RejectsSoftmax) {
 }
 
 }  // namespace
+
+namespace {
+
+// Batch-1 rows take the GEMV kernel where the table has one; a row's result
+// must not depend on the batch it came in (predict on one sample equals that
+// sample's row of a batch), for every width across the 256-column blocks and
+// masked tails, and depths across the 256-deep passes.
+TEST_P(GemmTest, SingleRowMatchesItsRowInABatch) {
+  std::mt19937 rng(41);
+  for (int64_t n : {1, 15, 16, 17, 255, 256, 257, 300, 512, 530}) {
+    for (int64_t k : {1, 7, 256, 300, 784}) {
+      for (bool acc : {false, true}) {
+        const int64_t m = 5;
+        GuardedFloats a = make_operand(m, k, k, rng);
+        GuardedFloats b = make_operand(k, n, n, rng);
+        GuardedFloats batch = make_operand(m, n, n, rng);
+        GuardedFloats single(static_cast<size_t>(n));
+        for (int64_t j = 0; j < n; ++j)
+          single[static_cast<size_t>(j)] = batch[static_cast<size_t>(2 * n + j)];
+        lamina::gemm_f32(kt(), false, false, m, n, k, a.data(), k, b.data(), n, batch.data(), n,
+                         acc);
+        lamina::gemm_f32(kt(), false, false, 1, n, k, a.data() + 2 * k, k, b.data(), n,
+                         single.data(), n, acc);
+        ASSERT_EQ(0, std::memcmp(single.data(), batch.data() + 2 * n, sizeof(float) * n))
+            << "n=" << n << " k=" << k << " accumulate=" << acc;
+      }
+    }
+  }
+}
+
+}  // namespace

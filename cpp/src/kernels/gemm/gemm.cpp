@@ -86,6 +86,24 @@ void gemm_direct(const KernelTable& kt, bool trans_a, int64_t m, int64_t n, int6
   const int64_t mc = kMcTiles * mr;
   const int64_t n_blocks = (n + nc - 1) / nc;
   const int64_t m_blocks = (m + mc - 1) / mc;
+  if (m == 1 && kt.gemv != nullptr) {
+    // One row (batch-1 predict): stream B's rows whole, column blocks split
+    // across threads, the same kKc depth passes as the tiles below.
+    const int64_t cols = round_up((n + threads - 1) / threads, nr);
+    const int64_t blocks = (n + cols - 1) / cols;
+    const int64_t grain = n * k < kMinParallelMacs ? blocks : 1;
+    parallel_for(blocks, grain, [&](int64_t b0, int64_t b1) {
+      for (int64_t blk = b0; blk < b1; ++blk) {
+        const int64_t j0 = blk * cols, j1 = std::min(n, j0 + cols);
+        for (int64_t p0 = 0; p0 < k; p0 += kKc) {
+          kt.gemv(std::min(kKc, k - p0), a + p0 * cs_a, cs_a, b + p0 * ldb + j0, ldb, c + j0,
+                  j1 - j0, accumulate || p0 > 0);
+        }
+        if (has_work(ep)) apply_epilogue(ep, c, ldc, 0, 1, j0, j1);
+      }
+    });
+    return;
+  }
   // Tasks are column-block major, so a static split hands each thread whole
   // column blocks when there are few of them. Below ~64K multiply-adds waking
   // a second thread costs more than the work itself.
