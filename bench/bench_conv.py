@@ -18,14 +18,11 @@ A benchmark, not a test: it always exits 0.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
-import time
 
-TAG = "bench_conv_result"
+import interleave
 
 
 def shapes(batch):
@@ -38,17 +35,6 @@ def shapes(batch):
         ("avgpool 2x2 (AveragePooling2D)", "avgpool", (batch, 26, 26, 32), (2, 2), True),
         ("global avg pool 11x11x64", "gap", (batch, 11, 11, 64), None, True),
     ]
-
-
-def timed(fn, inner, repeats):
-    fn()  # warm-up: scratch buffers, thread pools
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        times.append((time.perf_counter() - t0) / inner)
-    return statistics.median(times)
 
 
 def lamina_ops(case):
@@ -152,40 +138,23 @@ def torch_ops(case):
     return ap_fwd, ap_bwd
 
 
-def worker(args):
-    if args.worker == "torch":
+def worker(peer, threads, batch):
+    if peer == "torch":
         import torch
 
-        torch.set_num_threads(args.threads)
+        torch.set_num_threads(threads)
         make = torch_ops
         version = torch.__version__
     else:
         import lamina
 
-        lamina._core.set_num_threads(args.threads)
+        lamina._core.set_num_threads(threads)
         make = lamina_ops
-        version = getattr(lamina, "__version__", "dev")
-    out = {"peer": args.worker, "version": version, "results": {}}
-    for case in shapes(args.batch):
-        fwd, bwd = make(case)
-        out["results"][case[0]] = [
-            timed(fwd, args.inner, args.repeats),
-            timed(bwd, args.inner, args.repeats),
-        ]
-    print(TAG + json.dumps(out))
-
-
-def run_peer(peer, args):
-    env = dict(os.environ)
-    env.setdefault("OMP_NUM_THREADS", str(args.threads))
-    cmd = [sys.executable, __file__, "--worker", peer, "--threads", str(args.threads),
-           "--batch", str(args.batch), "--inner", str(args.inner), "--repeats", str(args.repeats)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    for line in proc.stdout.splitlines():
-        if line.startswith(TAG):
-            return json.loads(line[len(TAG):])
-    sys.stderr.write(f"{peer} failed:\n{proc.stderr[-2000:]}\n")
-    return None
+        version = lamina.__version__
+    cases = []
+    for case in shapes(batch):
+        cases.extend(make(case))  # forward, backward
+    interleave.serve(cases, {"version": version})
 
 
 def main():
@@ -193,23 +162,51 @@ def main():
     p.add_argument("--worker", choices=["lamina", "torch"])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--inner", type=int, default=10)
+    p.add_argument("--calls", type=int, default=10, help="calls per timed sample")
     p.add_argument("--repeats", type=int, default=7)
     args = p.parse_args()
     if args.worker:
-        worker(args)
+        worker(args.worker, args.threads, args.batch)
         return
-    res = {peer: run_peer(peer, args) for peer in ("lamina", "torch")}
-    versions = ", ".join(f"{k} {v['version']}" for k, v in res.items() if v)
-    print(f"batch {args.batch}, {args.threads} threads; {versions}; median ms per call")
-    print(f"{'op':34s} {'lamina fwd':>10s} {'torch fwd':>10s} {'lamina bwd':>10s} "
-          f"{'torch bwd':>10s} {'fwd x':>6s} {'bwd x':>6s}")
-    for case in shapes(args.batch):
-        name = case[0]
-        lf, lb = res["lamina"]["results"][name] if res["lamina"] else (float("nan"),) * 2
-        tf, tb = res["torch"]["results"][name] if res["torch"] else (float("nan"),) * 2
-        print(f"{name:34s} {lf * 1e3:10.3f} {tf * 1e3:10.3f} {lb * 1e3:10.3f} {tb * 1e3:10.3f} "
-              f"{tf / lf:6.2f} {tb / lb:6.2f}")
+    script = os.path.abspath(__file__)
+    cmds = {
+        peer: [
+            sys.executable,
+            script,
+            "--worker",
+            peer,
+            "--threads",
+            str(args.threads),
+            "--batch",
+            str(args.batch),
+        ]
+        for peer in ("lamina", "torch")
+    }
+    ops = shapes(args.batch)
+    times, info = interleave.run(
+        cmds,
+        interleave.worker_env(args.threads),
+        2 * len(ops),
+        lambda _: args.calls,
+        args.repeats,
+        gap=0.1,
+    )
+    med = {peer: [statistics.median(t) for t in per_case] for peer, per_case in times.items()}
+    versions = ", ".join(f"{k} {v['version']}" for k, v in info.items())
+    print(f"batch {args.batch}, {args.threads} threads; {versions}")
+    print("median ms per call over interleaved samples; x = torch time / lamina time")
+    print(
+        f"{'op':34s} {'lamina fwd':>10s} {'torch fwd':>10s} {'lamina bwd':>10s} "
+        f"{'torch bwd':>10s} {'fwd x':>6s} {'bwd x':>6s}"
+    )
+    nan = float("nan")
+    for i, case in enumerate(ops):
+        lf, lb = med["lamina"][2 * i : 2 * i + 2] if "lamina" in med else (nan, nan)
+        tf, tb = med["torch"][2 * i : 2 * i + 2] if "torch" in med else (nan, nan)
+        print(
+            f"{case[0]:34s} {lf * 1e3:10.3f} {tf * 1e3:10.3f} {lb * 1e3:10.3f} {tb * 1e3:10.3f} "
+            f"{tf / lf:6.2f} {tb / lb:6.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -25,17 +25,19 @@ import subprocess
 import sys
 import time
 
-ALL_PEERS = ("lamina", "keras", "torch")
+ALL_PEERS = ("lamina", "keras", "torch", "jax")
 PEER_LABELS = {
     "lamina": "lamina",
     "keras": "keras3-tf",
     "torch": "pytorch",
+    "jax": "jax-jit",
 }
 # Modules a peer needs; looked up without importing them in the parent.
 PEER_MODULES = {
     "lamina": ("lamina",),
     "keras": ("keras", "tensorflow"),
     "torch": ("torch",),
+    "jax": ("jax",),
 }
 N_FEATURES = 784
 N_CLASSES = 10
@@ -176,7 +178,91 @@ def worker_torch(x, y, batch_size: int, epochs: int, threads: int) -> dict:
     }
 
 
-WORKERS = {"lamina": worker_lamina, "keras": worker_keras, "torch": worker_torch}
+def worker_jax(x, y, batch_size: int, epochs: int, threads: int) -> dict:
+    """Plain JAX with the whole train step (forward, backward, Adam) under jax.jit.
+
+    The thread count comes from PJRT_NPROC, set by the parent. Adam is written
+    out with Keras's defaults (lr 1e-3, beta_1 0.9, beta_2 0.999, epsilon 1e-7)
+    and Glorot-uniform kernels / zero biases, as Keras initialises Dense.
+    """
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    sizes = (N_FEATURES, 512, 256, N_CLASSES)
+    rng = np.random.default_rng(MODEL_SEED)
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        w = rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32)
+        params.append((jnp.asarray(w), jnp.zeros((fan_out,), jnp.float32)))
+    m = jax.tree_util.tree_map(jnp.zeros_like, params)
+    v = jax.tree_util.tree_map(jnp.zeros_like, params)
+    lr, b1, b2, eps = 1e-3, 0.9, 0.999, 1e-7
+
+    def loss_fn(p, xb, yb):
+        h = xb
+        for i, (w, b) in enumerate(p):
+            h = h @ w + b
+            if i < len(p) - 1:
+                h = jax.nn.relu(h)
+        logp = jax.nn.log_softmax(h)
+        loss = -jnp.mean(jnp.take_along_axis(logp, yb[:, None], axis=1))
+        return loss, jnp.sum(jnp.argmax(h, axis=1) == yb)
+
+    @jax.jit
+    def step(p, m, v, t, xb, yb):
+        (loss, correct), g = jax.value_and_grad(loss_fn, has_aux=True)(p, xb, yb)
+        t = t + 1
+        alpha = lr * jnp.sqrt(1 - b2**t) / (1 - b1**t)
+        m = jax.tree_util.tree_map(lambda mi, gi: mi + (gi - mi) * (1 - b1), m, g)
+        v = jax.tree_util.tree_map(lambda vi, gi: vi + (gi * gi - vi) * (1 - b2), v, g)
+        p = jax.tree_util.tree_map(
+            lambda pi, mi, vi: pi - alpha * mi / (jnp.sqrt(vi) + eps), p, m, v
+        )
+        return p, m, v, t, loss, correct
+
+    n = x.shape[0]
+    perm_rng = np.random.default_rng(MODEL_SEED)
+    t = jnp.zeros((), jnp.float32)
+
+    def train_epoch(state):
+        p, m, v, t = state
+        total_loss = 0.0
+        correct = 0
+        perm = perm_rng.permutation(n)
+        losses, hits = [], []
+        for start in range(0, n, batch_size):
+            idx = perm[start : start + batch_size]
+            p, m, v, t, loss, c = step(p, m, v, t, x[idx], y[idx])
+            losses.append(loss * len(idx))
+            hits.append(c)
+        total_loss = float(jnp.sum(jnp.stack(losses)))
+        correct = int(jnp.sum(jnp.stack(hits)))
+        return (p, m, v, t), total_loss / n, correct / n
+
+    state = (params, m, v, t)
+    state, _, _ = train_epoch(state)  # warm-up: compiles both batch shapes
+    start = time.perf_counter()
+    loss = accuracy = float("nan")
+    for _ in range(epochs):
+        state, loss, accuracy = train_epoch(state)
+    jax.block_until_ready(state[0])
+    elapsed = time.perf_counter() - start
+    return {
+        "seconds": elapsed,
+        "loss": loss,
+        "accuracy": accuracy,
+        "version": f"jax {jax.__version__}",
+    }
+
+
+WORKERS = {
+    "lamina": worker_lamina,
+    "keras": worker_keras,
+    "torch": worker_torch,
+    "jax": worker_jax,
+}
 
 
 def worker_main(args: argparse.Namespace) -> int:
@@ -220,6 +306,9 @@ def child_env(peer: str, threads: int) -> dict:
     ):
         env[name] = str(threads)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # JAX's CPU client: as many threads as the others get.
+    env["PJRT_NPROC"] = str(threads)
+    env.setdefault("JAX_PLATFORMS", "cpu")
     if peer == "keras":
         env["KERAS_BACKEND"] = "tensorflow"
     return env

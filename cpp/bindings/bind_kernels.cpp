@@ -33,7 +33,8 @@ void register_kernels(py::module_& mod) {
   km.def(
       "gemm",
       [](Arr<float> a, Arr<float> b, bool trans_a, bool trans_b, std::optional<Arr<float>> c,
-         bool accumulate, std::optional<std::string> isa) {
+         bool accumulate, std::optional<std::string> isa, std::optional<Arr<float>> bias,
+         std::optional<std::string> activation) {
         if (a.ndim() != 2 || b.ndim() != 2) throw lamina::ValueError("gemm needs 2-D a and b.");
         const int64_t m = trans_a ? a.shape(1) : a.shape(0);
         const int64_t k = trans_a ? a.shape(0) : a.shape(1);
@@ -44,17 +45,31 @@ void register_kernels(py::module_& mod) {
         if (out.ndim() != 2 || out.shape(0) != m || out.shape(1) != n) {
           throw lamina::ValueError("gemm: c has the wrong shape.");
         }
+        // Optional fused epilogue: C = activation(C + bias).
+        lamina::GemmEpilogue epilogue;
+        lamina::ActivationSpec spec;
+        if (bias) {
+          if (bias->ndim() != 1 || bias->shape(0) != n) {
+            throw lamina::ValueError("gemm: bias must have shape (n,).");
+          }
+          epilogue.bias = bias->data();
+        }
+        if (activation) {
+          spec = lamina::activation_spec(*activation);
+          epilogue.activation = &spec;
+        }
         const lamina::KernelTable& kt = table(isa);
         float* cp = out.mutable_data();
         {
           py::gil_scoped_release release;
           lamina::gemm_f32(kt, trans_a, trans_b, m, n, k, a.data(), a.shape(1), b.data(),
-                           b.shape(1), cp, n, accumulate);
+                           b.shape(1), cp, n, accumulate, epilogue);
         }
         return out;
       },
       py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false,
-      py::arg("c") = py::none(), py::arg("accumulate") = false, py::arg("isa") = py::none());
+      py::arg("c") = py::none(), py::arg("accumulate") = false, py::arg("isa") = py::none(),
+      py::arg("bias") = py::none(), py::arg("activation") = py::none());
   km.def(
       "gemm_f64_ref",
       [](Arr<double> a, Arr<double> b, bool trans_a, bool trans_b) {

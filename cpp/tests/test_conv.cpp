@@ -347,6 +347,34 @@ TEST_P(ConvPoolTest, PoolSweepChannels) {
     PoolGeometry g = base_pool();
     g.channels = c;
     ASSERT_TRUE(check_pool(kt(), g, rng));
+    // MaxPooling2D(2)'s own path, with a ragged last row and column.
+    PoolGeometry two = base_pool();
+    two.channels = c;
+    two.pool_h = two.pool_w = two.stride_h = two.stride_w = 2;
+    two.pad_top = two.pad_bottom = 0;
+    two.in_h = 7;
+    two.in_w = 9;
+    ASSERT_TRUE(check_pool(kt(), two, rng));
+  }
+}
+
+// Ties (zeros after a relu): every kernel routes a window's gradient to its
+// first maximum.
+TEST_P(ConvPoolTest, MaxPoolTiesGoToTheFirstMaximum) {
+  for (int64_t pool : {2, 3}) {
+    PoolGeometry g;
+    g.batch = 2;
+    g.in_h = g.in_w = 6;
+    g.channels = 19;
+    g.pool_h = g.pool_w = g.stride_h = g.stride_w = pool;
+    GuardedFloats x(static_cast<size_t>(g.x_size())), dy(static_cast<size_t>(g.y_size()));
+    x.fill(0.0f);
+    dy.fill(1.0f);
+    GuardedFloats dx(static_cast<size_t>(g.x_size()));
+    lamina::max_pool2d_backward_f32(kt(), g, x.data(), dy.data(), dx.data());
+    std::vector<double> xd(x.size(), 0.0), dyd(dy.size(), 1.0), ref(dx.size());
+    lamina::max_pool2d_backward_f64_ref(g, xd.data(), dyd.data(), ref.data());
+    for (size_t i = 0; i < dx.size(); ++i) ASSERT_EQ(static_cast<double>(dx[i]), ref[i]) << i;
   }
 }
 

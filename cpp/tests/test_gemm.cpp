@@ -419,3 +419,86 @@ TEST(GemmReference, HandWorkedExample) {
 }
 
 }  // namespace
+
+namespace {
+
+// The fused epilogue equals GEMM, then bias, then the activation, on every
+// path and both depths of blocking; bit for bit, since it runs the same
+// activation kernel on the same values.
+TEST(GemmEpilogue, MatchesSeparatePasses) {
+  std::mt19937 rng(31);
+  const lamina::ActivationSpec relu = lamina::activation_spec("relu");
+  const lamina::ActivationSpec tanh = lamina::activation_spec("tanh");
+  const lamina::ActivationSpec sigmoid = lamina::activation_spec("sigmoid");
+  const lamina::ActivationSpec* acts[] = {nullptr, &relu, &tanh, &sigmoid};
+  const int64_t shapes[][3] = {{5, 37, 19}, {130, 300, 270}, {600, 290, 140}};
+  for (lamina::GemmPath path :
+       {lamina::GemmPath::kAuto, lamina::GemmPath::kDirect, lamina::GemmPath::kPacked}) {
+    PathScope scope(path);
+    for (const auto& s : shapes) {
+      for (int combo = 0; combo < 4; ++combo) {
+        const bool ta = (combo & 1) != 0, tb = (combo & 2) != 0;
+        const int64_t m = s[0], n = s[1], k = s[2];
+        GuardedFloats a = make_operand(ta ? k : m, ta ? m : k, ta ? m : k, rng);
+        GuardedFloats b = make_operand(tb ? n : k, tb ? k : n, tb ? k : n, rng);
+        GuardedFloats bias = make_operand(1, n, n, rng);
+        for (const lamina::ActivationSpec* act : acts) {
+          lamina::GemmEpilogue ep;
+          ep.bias = bias.data();
+          ep.activation = act;
+          GuardedFloats fused(static_cast<size_t>(m * n)), plain(static_cast<size_t>(m * n));
+          lamina::gemm_f32(ta, tb, m, n, k, a.data(), ta ? m : k, b.data(), tb ? k : n,
+                           fused.data(), n, false, ep);
+          lamina::gemm_f32(ta, tb, m, n, k, a.data(), ta ? m : k, b.data(), tb ? k : n,
+                           plain.data(), n, false);
+          lamina::bias_add(plain.data(), bias.data(), m, n);
+          if (act != nullptr) lamina::activation_forward(*act, plain.data(), plain.data(), m, n);
+          ASSERT_EQ(0, std::memcmp(fused.data(), plain.data(), sizeof(float) * m * n))
+              << "m=" << m << " n=" << n << " k=" << k << " ta=" << ta << " tb=" << tb;
+        }
+      }
+    }
+  }
+}
+
+TEST(GemmEpilogue, RejectsSoftmax) {
+  const lamina::ActivationSpec softmax = lamina::activation_spec("softmax");
+  lamina::GemmEpilogue ep;
+  ep.activation = &softmax;
+  float a = 1.0f, b = 1.0f, c = 0.0f;
+  EXPECT_THROW(lamina::gemm_f32(false, false, 1, 1, 1, &a, 1, &b, 1, &c, 1, false, ep),
+               lamina::ValueError);
+}
+
+}  // namespace
+
+namespace {
+
+// Batch-1 rows take the GEMV kernel where the table has one; a row's result
+// must not depend on the batch it came in (predict on one sample equals that
+// sample's row of a batch), for every width across the 256-column blocks and
+// masked tails, and depths across the 256-deep passes.
+TEST_P(GemmTest, SingleRowMatchesItsRowInABatch) {
+  std::mt19937 rng(41);
+  for (int64_t n : {1, 15, 16, 17, 255, 256, 257, 300, 512, 530}) {
+    for (int64_t k : {1, 7, 256, 300, 784}) {
+      for (bool acc : {false, true}) {
+        const int64_t m = 5;
+        GuardedFloats a = make_operand(m, k, k, rng);
+        GuardedFloats b = make_operand(k, n, n, rng);
+        GuardedFloats batch = make_operand(m, n, n, rng);
+        GuardedFloats single(static_cast<size_t>(n));
+        for (int64_t j = 0; j < n; ++j)
+          single[static_cast<size_t>(j)] = batch[static_cast<size_t>(2 * n + j)];
+        lamina::gemm_f32(kt(), false, false, m, n, k, a.data(), k, b.data(), n, batch.data(), n,
+                         acc);
+        lamina::gemm_f32(kt(), false, false, 1, n, k, a.data() + 2 * k, k, b.data(), n,
+                         single.data(), n, acc);
+        ASSERT_EQ(0, std::memcmp(single.data(), batch.data() + 2 * n, sizeof(float) * n))
+            << "n=" << n << " k=" << k << " accumulate=" << acc;
+      }
+    }
+  }
+}
+
+}  // namespace

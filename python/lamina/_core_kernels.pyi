@@ -6,6 +6,7 @@ import numpy as np
 def gemm(
     a: np.ndarray, b: np.ndarray, trans_a: bool = ..., trans_b: bool = ...,
     c: Optional[np.ndarray] = ..., accumulate: bool = ..., isa: Optional[str] = ...,
+    bias: Optional[np.ndarray] = ..., activation: Optional[str] = ...,
 ) -> np.ndarray: ...
 def gemm_f64_ref(
     a: np.ndarray, b: np.ndarray, trans_a: bool = ..., trans_b: bool = ...

@@ -53,9 +53,14 @@ class DenseOp final : public Op {
   void forward(const float* x, float* y, int64_t batch, const StepContext&) override {
     const int64_t rows = batch * rows_per_sample_;
     float* z = keeps_logits() ? logits_.data() : y;
-    gemm_f32(false, false, rows, units_, in_, x, in_, params_[0].value, units_, z, units_, false);
-    if (use_bias_) bias_add(z, params_[1].value, rows, units_);
-    activation_forward(act_, z, y, rows, units_);
+    // The bias, and an activation whose input need not be kept, run inside
+    // the GEMM on each block while it is in cache.
+    GemmEpilogue epilogue;
+    epilogue.bias = use_bias_ ? params_[1].value : nullptr;
+    epilogue.activation = keeps_logits() ? nullptr : &act_;
+    gemm_f32(false, false, rows, units_, in_, x, in_, params_[0].value, units_, z, units_, false,
+             epilogue);
+    if (keeps_logits()) activation_forward(act_, z, y, rows, units_);
   }
 
   void backward(const float* x, const float* y, float* dy, float* dx, int64_t batch,

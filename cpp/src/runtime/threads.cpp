@@ -36,8 +36,18 @@ using ChunkFn = std::function<void(int64_t, int64_t)>;
 
 constexpr int kMaxThreads = 256;
 // How long an idle worker spins before sleeping: long enough to span the
-// Python code between two native calls of a training loop.
-constexpr auto kSpin = std::chrono::microseconds(300);
+// Python code between two native calls of a training loop. LAMINA_SPIN_US
+// overrides it (0 = sleep at once); bench/README.md has figures for both.
+std::chrono::microseconds spin_time() {
+  static const std::chrono::microseconds spin = [] {
+    if (const char* env = std::getenv("LAMINA_SPIN_US")) {
+      const long us = std::atol(env);
+      if (us >= 0) return std::chrono::microseconds(us);
+    }
+    return std::chrono::microseconds(300);
+  }();
+  return spin;
+}
 
 std::atomic<bool> g_forked_child{false};
 void mark_forked_child() { g_forked_child.store(true); }
@@ -106,7 +116,7 @@ class ThreadPool {
   }
 
   uint64_t wait_for_job(uint64_t seen) {
-    const auto until = std::chrono::steady_clock::now() + kSpin;
+    const auto until = std::chrono::steady_clock::now() + spin_time();
     for (int i = 0;; ++i) {
       uint64_t g = generation_.load(std::memory_order_acquire);
       if (g != seen) return g;

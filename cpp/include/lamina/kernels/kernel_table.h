@@ -18,6 +18,15 @@ using GemmUkernelFn = void (*)(int64_t k, const float* a, int64_t rs_a, int64_t 
                                const float* b, int64_t ldb, float* c, int64_t ldc, int mr, int nr,
                                bool accumulate);
 
+// One row times a matrix, for M = 1 (batch-1 predict): c[0, nc) =
+// (accumulate ? c : 0) + sum over p < k of a[p * inc_a] * b[p * ldb + j],
+// streaming B's rows front to back. Each element's sum has the exact
+// operations and order of the micro-kernel with k <= one depth pass, so a
+// row's result does not depend on the batch it came in. May be null (the
+// driver then uses the micro-kernel).
+using GemvFn = void (*)(int64_t k, const float* a, int64_t inc_a, const float* b, int64_t ldb,
+                        float* c, int64_t nc, bool accumulate);
+
 struct ConvGeometry;  // lamina/kernels/conv.h
 struct PoolGeometry;  // lamina/kernels/pool.h
 
@@ -117,6 +126,7 @@ struct KernelTable {
   int gemm_mr;
   int gemm_nr;
   GemmUkernelFn gemm_ukernel;
+  GemvFn gemv;  // may be null
   PoolForwardFn max_pool_forward;
   PoolForwardFn avg_pool_forward;
   MaxPoolBackwardFn max_pool_backward;

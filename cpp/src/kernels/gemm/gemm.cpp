@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "lamina/errors.h"
 #include "lamina/kernels.h"
 #include "lamina/runtime.h"
 
@@ -33,18 +34,47 @@ constexpr int64_t kPackNc = 512;
 // transpose anyway, so packing wins from ~100 rows; with B read in place the
 // direct path stays ahead up to a few hundred rows (256x512x784: 100 vs 91
 // GFLOP/s) and packing pays from 1024 rows (1024^3: 102 vs 99).
+// A packed A strip is reused once per B panel, and a packed B block once per
+// strip, so narrow (n < 256) or shallow (k < 128) problems do not repay it
+// (bench_gemm.py: a 15488x64x288 im2col GEMM ran at half numpy's speed).
 constexpr int64_t kPackMinRowsTransB = 96;
 constexpr int64_t kPackMinRows = 512;
+constexpr int64_t kPackMinCols = 256;
+constexpr int64_t kPackMinDepth = 128;
 constexpr int64_t kPackMinMacs = int64_t{1} << 22;
+
+bool choose_packed(bool trans_b, int64_t m, int64_t n, int64_t k) {
+  if (m * n * k < kPackMinMacs || k < kPackMinDepth) return false;
+  return trans_b ? m >= kPackMinRowsTransB : m >= kPackMinRows && n >= kPackMinCols;
+}
 
 std::atomic<GemmPath> g_path{GemmPath::kAuto};
 
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
+bool has_work(const GemmEpilogue& ep) {
+  return ep.bias != nullptr ||
+         (ep.activation != nullptr && ep.activation->kind != Activation::kLinear);
+}
+
+// C[i0:i1, j0:j1] = act(C + bias[j0:j1]), row by row while the block is hot.
+void apply_epilogue(const GemmEpilogue& ep, float* c, int64_t ldc, int64_t i0, int64_t i1,
+                    int64_t j0, int64_t j1) {
+  const bool act = ep.activation != nullptr && ep.activation->kind != Activation::kLinear;
+  for (int64_t i = i0; i < i1; ++i) {
+    float* row = c + i * ldc + j0;
+    if (ep.bias != nullptr) {
+      const float* bias = ep.bias + j0;
+      for (int64_t j = 0; j < j1 - j0; ++j) row[j] += bias[j];
+    }
+    if (act) activation_forward(*ep.activation, row, row, 1, j1 - j0);
+  }
+}
+
 // C[m, n] (+)= op(A)[m, k] * B[k, n]; B row-major with leading dim ldb.
 void gemm_direct(const KernelTable& kt, bool trans_a, int64_t m, int64_t n, int64_t k,
                  const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
-                 bool accumulate) {
+                 bool accumulate, const GemmEpilogue& ep) {
   const int64_t mr = kt.gemm_mr, nr = kt.gemm_nr;
   const int64_t rs_a = trans_a ? 1 : lda;
   const int64_t cs_a = trans_a ? lda : 1;
@@ -56,6 +86,24 @@ void gemm_direct(const KernelTable& kt, bool trans_a, int64_t m, int64_t n, int6
   const int64_t mc = kMcTiles * mr;
   const int64_t n_blocks = (n + nc - 1) / nc;
   const int64_t m_blocks = (m + mc - 1) / mc;
+  if (m == 1 && kt.gemv != nullptr) {
+    // One row (batch-1 predict): stream B's rows whole, column blocks split
+    // across threads, the same kKc depth passes as the tiles below.
+    const int64_t cols = round_up((n + threads - 1) / threads, nr);
+    const int64_t blocks = (n + cols - 1) / cols;
+    const int64_t grain = n * k < kMinParallelMacs ? blocks : 1;
+    parallel_for(blocks, grain, [&](int64_t b0, int64_t b1) {
+      for (int64_t blk = b0; blk < b1; ++blk) {
+        const int64_t j0 = blk * cols, j1 = std::min(n, j0 + cols);
+        for (int64_t p0 = 0; p0 < k; p0 += kKc) {
+          kt.gemv(std::min(kKc, k - p0), a + p0 * cs_a, cs_a, b + p0 * ldb + j0, ldb, c + j0,
+                  j1 - j0, accumulate || p0 > 0);
+        }
+        if (has_work(ep)) apply_epilogue(ep, c, ldc, 0, 1, j0, j1);
+      }
+    });
+    return;
+  }
   // Tasks are column-block major, so a static split hands each thread whole
   // column blocks when there are few of them. Below ~64K multiply-adds waking
   // a second thread costs more than the work itself.
@@ -78,6 +126,7 @@ void gemm_direct(const KernelTable& kt, bool trans_a, int64_t m, int64_t n, int6
           }
         }
       }
+      if (has_work(ep)) apply_epilogue(ep, c, ldc, i0, i1, j0, j1);
     }
   });
 }
@@ -140,7 +189,7 @@ void pack_a(bool trans_a, const float* a, int64_t lda, int64_t i, int64_t rows, 
 // order, so results do not depend on the thread count.
 void gemm_packed(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                  const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
-                 bool accumulate) {
+                 bool accumulate, const GemmEpilogue& ep) {
   const int64_t mr = kt.gemm_mr, nr = kt.gemm_nr;
   const int64_t threads = num_threads();
   int64_t nc = round_up((n + threads - 1) / threads, nr);
@@ -171,6 +220,7 @@ void gemm_packed(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, i
           }
         }
       }
+      if (has_work(ep)) apply_epilogue(ep, c, ldc, i0, i1, j0, j1);
     }
   });
 }
@@ -186,22 +236,25 @@ void gemm_reserve_scratch(size_t floats) {
 
 void gemm_f32(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
               const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
-              bool accumulate) {
+              bool accumulate, const GemmEpilogue& ep) {
+  if (ep.activation != nullptr && ep.activation->kind == Activation::kSoftmax) {
+    throw ValueError("gemm_f32: a softmax epilogue needs whole rows; apply it after the GEMM.");
+  }
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate) {
       for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, sizeof(float) * n);
     }
+    if (has_work(ep)) apply_epilogue(ep, c, ldc, 0, m, 0, n);
     return;
   }
   const GemmPath path = g_path.load(std::memory_order_relaxed);
-  if (path == GemmPath::kPacked || (path == GemmPath::kAuto && m * n * k >= kPackMinMacs &&
-                                    m >= (trans_b ? kPackMinRowsTransB : kPackMinRows))) {
-    gemm_packed(kt, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  if (path == GemmPath::kPacked || (path == GemmPath::kAuto && choose_packed(trans_b, m, n, k))) {
+    gemm_packed(kt, trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate, ep);
     return;
   }
   if (!trans_b) {
-    gemm_direct(kt, trans_a, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    gemm_direct(kt, trans_a, m, n, k, a, lda, b, ldb, c, ldc, accumulate, ep);
     return;
   }
   // op(B) = B^T with B [n, k]. Packing B costs k*n; computing C^T instead
@@ -220,7 +273,7 @@ void gemm_f32(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int6
       ldbt = m;
     }
     float* ct = t_transposed.reserve(static_cast<size_t>(n * m));
-    gemm_direct(kt, false, n, m, k, b, ldb, bt, ldbt, ct, m, false);
+    gemm_direct(kt, false, n, m, k, b, ldb, bt, ldbt, ct, m, false, GemmEpilogue{});
     parallel_for(m, 8, [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {
         float* crow = c + i * ldc;
@@ -228,12 +281,13 @@ void gemm_f32(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int6
           crow[j] = accumulate ? crow[j] + ct[j * m + i] : ct[j * m + i];
         }
       }
+      if (has_work(ep)) apply_epilogue(ep, c, ldc, i0, i1, 0, n);
     });
     return;
   }
   float* packed = t_pack.reserve(static_cast<size_t>(k * n));
   transpose_into(b, n, k, ldb, packed);
-  gemm_direct(kt, trans_a, m, n, k, a, lda, packed, n, c, ldc, accumulate);
+  gemm_direct(kt, trans_a, m, n, k, a, lda, packed, n, c, ldc, accumulate, ep);
 }
 
 void gemm_f64_ref(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* a,

@@ -118,6 +118,42 @@ void gemm_ukernel_avx512(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, 
   }
 }
 
+// 256 columns at a time in 16 accumulators; per row of B, 16 contiguous
+// loads and 16 FMAs (the same fused multiply-add, in the same order, as
+// rows_kernel's nr == kNr loops), so hardware prefetch sees one stream.
+void gemv_avx512(int64_t k, const float* a, int64_t inc_a, const float* b, int64_t ldb, float* c,
+                 int64_t nc, bool accumulate) {
+  constexpr int kVecs = 16;
+  int64_t j = 0;
+  for (; j + kVecs * 16 <= nc; j += kVecs * 16) {
+    __m512 acc[kVecs];
+    for (int v = 0; v < kVecs; ++v) acc[v] = _mm512_setzero_ps();
+    for (int64_t p = 0; p < k; ++p) {
+      const __m512 av = _mm512_set1_ps(a[p * inc_a]);
+      const float* brow = b + p * ldb + j;
+      for (int v = 0; v < kVecs; ++v) {
+        acc[v] = _mm512_fmadd_ps(av, _mm512_loadu_ps(brow + 16 * v), acc[v]);
+      }
+    }
+    for (int v = 0; v < kVecs; ++v) {
+      float* cv = c + j + 16 * v;
+      if (accumulate) acc[v] = _mm512_add_ps(acc[v], _mm512_loadu_ps(cv));
+      _mm512_storeu_ps(cv, acc[v]);
+    }
+  }
+  for (; j < nc; j += 16) {  // the last < 256 columns, 16 (masked) at a time
+    const int64_t w = nc - j < 16 ? nc - j : 16;
+    const __mmask16 m = static_cast<__mmask16>((1u << w) - 1);
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t p = 0; p < k; ++p) {
+      acc = _mm512_fmadd_ps(_mm512_set1_ps(a[p * inc_a]), _mm512_maskz_loadu_ps(m, b + p * ldb + j),
+                            acc);
+    }
+    if (accumulate) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, c + j));
+    _mm512_mask_storeu_ps(c + j, m, acc);
+  }
+}
+
 }  // namespace
 
 KernelTable make_avx512_kernels() {
@@ -126,6 +162,7 @@ KernelTable make_avx512_kernels() {
   t.gemm_mr = kMr;
   t.gemm_nr = kNr;
   t.gemm_ukernel = gemm_ukernel_avx512;
+  t.gemv = gemv_avx512;
   fill_elementwise_avx512(t);
   fill_direct_avx512(t);
   return t;
