@@ -27,5 +27,10 @@ OpHandle handle(OpPtr op) {
 void register_op_handle(py::module_& ops);
 void register_ops_core(py::module_& ops);
 void register_ops_conv(py::module_& ops);
+void register_ops_reshaping(py::module_& ops);
+void register_ops_activations(py::module_& ops);
+void register_ops_layer_norm(py::module_& ops);
+void register_ops_preprocessing(py::module_& ops);
+void register_ops_noise(py::module_& ops);
 
 }  // namespace lamina_bind

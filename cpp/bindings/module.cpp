@@ -22,5 +22,10 @@ PYBIND11_MODULE(_core, m) {
   lamina_bind::register_op_handle(ops);
   lamina_bind::register_ops_core(ops);
   lamina_bind::register_ops_conv(ops);
+  lamina_bind::register_ops_reshaping(ops);
+  lamina_bind::register_ops_activations(ops);
+  lamina_bind::register_ops_layer_norm(ops);
+  lamina_bind::register_ops_preprocessing(ops);
+  lamina_bind::register_ops_noise(ops);
   lamina_bind::register_plan(m);
 }

@@ -1,0 +1,90 @@
+// PReLU: y = x for x > 0, alpha * x for x < 0 (and 0 at 0, as Keras's
+// relu(x) - alpha * relu(-x) gives). alpha is broadcast through a per-sample
+// index map built by the caller.
+#include <algorithm>
+
+#include "lamina/errors.h"
+#include "lamina/ops/activations.h"
+
+namespace lamina {
+namespace {
+
+class PReluOp final : public Op {
+ public:
+  PReluOp(const std::string& name, const Shape& alpha_shape, std::vector<int64_t> index)
+      : Op(name), index_(std::move(index)) {
+    Param alpha;
+    alpha.name = "alpha";
+    alpha.shape = alpha_shape;
+    alpha.size = shape_numel(alpha_shape);
+    params_.push_back(std::move(alpha));
+    for (int64_t k : index_) {
+      if (k < 0 || k >= params_[0].size) {
+        throw ValueError("Layer '" + name + "' (PReLU): alpha index out of range.");
+      }
+    }
+  }
+  const char* kind() const override { return "PReLU"; }
+
+  Shape build(const Shape& input) override {
+    numel_ = shape_numel(input);
+    if (numel_ != static_cast<int64_t>(index_.size())) {
+      throw ValueError("Layer '" + name_ + "' (PReLU) was built for " +
+                       std::to_string(index_.size()) +
+                       " values per sample but received input with shape " + shape_str(input));
+    }
+    params_[0].grad.reserve(static_cast<size_t>(params_[0].size));
+    per_element_.reserve(static_cast<size_t>(numel_));
+    return input;
+  }
+
+  void reserve(int64_t batch) override { terms_.reserve(static_cast<size_t>(batch * numel_)); }
+
+  void forward(const float* x, float* y, int64_t batch, const StepContext&) override {
+    const float* alpha = params_[0].value;
+    const int64_t* idx = index_.data();
+    const int64_t n = numel_;
+    parallel_for(batch * n, 16384, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const float v = x[i];
+        y[i] = v > 0.0f ? v : (v < 0.0f ? alpha[idx[i % n]] * v : 0.0f);
+      }
+    });
+  }
+
+  void backward(const float* x, const float*, float* dy, float* dx, int64_t batch,
+                const StepContext&, bool) override {
+    const float* alpha = params_[0].value;
+    const int64_t* idx = index_.data();
+    const int64_t n = numel_;
+    float* terms = terms_.data();
+    parallel_for(batch * n, 16384, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const float v = x[i], g = dy[i];
+        terms[i] = v < 0.0f ? g * v : 0.0f;
+        if (dx != nullptr) dx[i] = v > 0.0f ? g : (v < 0.0f ? alpha[idx[i % n]] * g : 0.0f);
+      }
+    });
+    // dalpha: sum over the batch (column sums in order), then over the
+    // elements sharing each alpha entry, in element order.
+    column_sum(terms, batch, n, per_element_.data(), false);
+    float* grad = params_[0].grad.data();
+    std::fill(grad, grad + params_[0].size, 0.0f);
+    const float* pe = per_element_.data();
+    for (int64_t i = 0; i < n; ++i) grad[idx[i]] += pe[i];
+  }
+
+ private:
+  std::vector<int64_t> index_;
+  int64_t numel_ = 0;
+  Buffer terms_, per_element_;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> make_prelu_op(const std::string& name, const Shape& alpha_shape,
+                                  const std::vector<int64_t>& alpha_index) {
+  return std::make_unique<PReluOp>(name, alpha_shape, alpha_index);
+}
+
+}  // namespace lamina
