@@ -68,7 +68,7 @@ def check_gradients(model: Any, x: np.ndarray, y: np.ndarray, samples: int = 6,
 
     trainable_ids = {id(w) for w in model.trainable_weights}
     rng = np.random.default_rng(0)
-    plan_weights = [w for layer in model.layers for w in layer._weights]
+    plan_weights = [w for layer in model.layers for w in layer._plan_weights()]
     for var, grad in zip(plan_weights, grads):
         if id(var) not in trainable_ids:
             continue
@@ -176,7 +176,8 @@ def _compare_with_keras(keras: Any, cls_name: str, init_kwargs: Dict[str, Any],
     assert [w.name for w in lm.layers[0].weights] == [w.name for w in km.layers[0].weights]
     # Random weights (not the initializers') so zeros/ones do not hide a bug.
     rng = np.random.default_rng(4)
-    weights = [rng.uniform(0.5, 1.5, size=w.shape).astype(np.float32)
+    weights = [np.zeros(w.shape, w.dtype) if not w.dtype.startswith("float")
+               else rng.uniform(0.5, 1.5, size=w.shape).astype(np.float32)
                if "variance" in w.name else rng.normal(scale=0.5, size=w.shape).astype(np.float32)
                for w in lm.weights]
     lm.set_weights(weights)

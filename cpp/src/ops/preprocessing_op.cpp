@@ -102,7 +102,8 @@ class NormalizationOp final : public Op {
     }
     // Never written (has_grad = false) but readable by Plan.gradients().
     for (Param& p : params_) {
-      std::fill(p.grad.reserve(static_cast<size_t>(p.size)), p.grad.data() + p.size, 0.0f);
+      float* g = p.grad.reserve(static_cast<size_t>(p.size));
+      std::fill(g, g + p.size, 0.0f);
     }
     mean_.assign(static_cast<size_t>(numel_), 0.0f);
     sd_.assign(static_cast<size_t>(numel_), 1.0f);

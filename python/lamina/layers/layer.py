@@ -250,6 +250,13 @@ class Layer:
 
     # -- native -------------------------------------------------------------
 
+    def _plan_weights(self) -> List[Variable]:
+        """The weights this layer's op binds, in its params() order (the
+        engine pairs them with the plan's params). All of them by default;
+        a layer with a weight the op never reads (Normalization's int64
+        `count`) leaves it out."""
+        return list(self._weights)
+
     def _add_to_plan(self, plan: Any) -> None:
         """Appends this layer's op to a `lamina._core.Plan`."""
         raise NotImplementedError(f"{type(self).__name__} has no native op.")

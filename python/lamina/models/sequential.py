@@ -238,7 +238,7 @@ class Sequential(Trainer, GeneratorMethods):
         each is updated by training."""
         weights, flags = [], []
         for layer in self._layers:
-            for w in layer._weights:
+            for w in layer._plan_weights():
                 weights.append(w)
                 flags.append(self.trainable and layer.trainable and w.trainable)
         return weights, flags
