@@ -29,10 +29,9 @@ class _SpatialDropout(Dropout):
                                            self._channels_first()))
 
     def get_config(self) -> Dict[str, Any]:
-        # Keras's spatial dropouts write only these keys (no `trainable`).
-        config = super().get_config()
-        return {"rate": self.rate, "seed": self.seed, "name": self.name,
-                "dtype": config["dtype"]}
+        # Keras's spatial dropouts write only these keys (no `trainable`, and
+        # the dtype as a plain name).
+        return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": "float32"}
 
 
 class SpatialDropout1D(_SpatialDropout):
