@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from layer_test_utils import run_layer_test
 
 import lamina
-from layer_test_utils import run_layer_test
 
 
 @pytest.mark.parity

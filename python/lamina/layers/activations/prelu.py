@@ -51,7 +51,8 @@ class PReLU(Layer):
         if any(d is None for d in param_shape):
             raise ValueError(f"PReLU layer '{self.name}' needs known sizes for the axes it does "
                              f"not share. Received: input_shape={tuple(input_shape)}")
-        self.alpha = self.add_weight(param_shape, self.alpha_initializer, "alpha",
+        self.alpha = self.add_weight([int(d or 0) for d in param_shape],
+                                     self.alpha_initializer, "alpha",
                                      regularizer=self.alpha_regularizer,
                                      constraint=self.alpha_constraint)
         super().build(input_shape)

@@ -90,10 +90,11 @@ class LayerNormalization(Layer):
 
     def build(self, input_shape: Shape) -> None:
         axes = self._positive_axes(input_shape)
-        shape = tuple(input_shape[a] for a in axes)
-        if any(d is None for d in shape):
+        dims = tuple(input_shape[a] for a in axes)
+        if any(d is None for d in dims):
             raise ValueError(f"LayerNormalization layer '{self.name}' needs known sizes on "
                              f"the normalised axes. Received: input_shape={tuple(input_shape)}")
+        shape = tuple(int(d or 0) for d in dims)
         # Keras keeps the axes as given, sorted, once built.
         self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
         self._axis_begin = axes[0] - 1

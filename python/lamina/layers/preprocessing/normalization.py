@@ -180,7 +180,8 @@ class Normalization(Layer):
                         f"being called with data with an incompatible shape, "
                         f"data.shape={tuple(input_shape)}")
         if batches is None:
-            mean, var = np.mean(array, axis=self._reduce_axis), np.var(array, axis=self._reduce_axis)
+            mean = np.mean(array, axis=self._reduce_axis)
+            var = np.var(array, axis=self._reduce_axis)
         else:
             mean, var = self._streamed_moments(batches[0], batches[1])
         self.adapt_mean.assign(np.asarray(mean, np.float32).reshape(self.adapt_mean.shape))

@@ -6,7 +6,7 @@ from typing import Any, Dict, Optional
 
 from lamina import _core
 from lamina.layers._arguments import check_rank, standardize_data_format
-from lamina.layers.layer import Layer, Shape
+from lamina.layers.layer import Shape
 from lamina.layers.regularization.dropout import Dropout
 
 
