@@ -130,3 +130,53 @@ def test_normalization_errors() -> None:
         layer.adapt(np.ones((4, 2), np.float32))
     with pytest.raises(ValueError, match="empty iterable"):
         lamina.layers.Normalization().adapt([])
+
+
+def _stack_of_new_layers(data: np.ndarray) -> Any:
+    layers = lamina.layers
+    norm = layers.Normalization()
+    norm.adapt(data)
+    return lamina.Sequential([
+        lamina.Input(data.shape[1:]), layers.Rescaling(2.0, 0.5), norm,
+        layers.PReLU(shared_axes=[1]), layers.LayerNormalization(), layers.ZeroPadding1D(1),
+        layers.Cropping1D((1, 0)), layers.UpSampling1D(2), layers.Permute((2, 1)),
+        layers.Reshape((-1,)), layers.RepeatVector(2), layers.SpatialDropout1D(0.1),
+        layers.GaussianNoise(0.1), layers.Flatten(), layers.ReLU(max_value=6.0),
+        layers.LeakyReLU(0.1), layers.ELU(), layers.Identity(),
+        layers.ActivityRegularization(0.01), layers.GaussianDropout(0.1), layers.Dense(3),
+        layers.Softmax()])
+
+
+@pytest.mark.parity
+def test_saved_model_round_trips_and_loads_in_keras(keras_ref: Any, tmp_path: Any) -> None:
+    rng = np.random.default_rng(5)
+    x = rng.random((16, 4, 6)).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 16)]
+    model = _stack_of_new_layers(x)
+    model.compile("adam", "categorical_crossentropy")
+    model.fit(x, y, epochs=2, verbose=0)
+    expected = model.predict(x, verbose=0)
+    for name in ("m.keras", "m.h5"):
+        model.save(str(tmp_path / name))
+        loaded = lamina.models.load_model(str(tmp_path / name))
+        np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-6)
+        assert [w.dtype for w in loaded.layers[1].weights] == ["float32", "float32", "int64"]
+    theirs = keras_ref.models.load_model(str(tmp_path / "m.keras"))
+    np.testing.assert_allclose(np.asarray(theirs.predict(x, verbose=0)), expected,
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_frozen_layers_keep_their_weights() -> None:
+    x = np.random.default_rng(6).normal(size=(32, 3, 4)).astype(np.float32)
+    prelu = lamina.layers.PReLU(alpha_initializer="ones", trainable=False)
+    norm = lamina.layers.LayerNormalization()
+    model = lamina.Sequential([lamina.Input((3, 4)), prelu, norm, lamina.layers.Dense(2)])
+    norm.trainable = False
+    assert model.layers[0].non_trainable_weights and not model.layers[0].trainable_weights
+    before = model.get_weights()
+    model.compile("sgd", "mse")
+    model.fit(x, np.ones((32, 3, 2), np.float32), epochs=2, verbose=0)
+    after = model.get_weights()
+    for a, b in zip(before[:3], after[:3]):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(before[3], after[3])  # the Dense kernel trains
