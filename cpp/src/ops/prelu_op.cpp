@@ -44,10 +44,14 @@ class PReluOp final : public Op {
     const float* alpha = params_[0].value;
     const int64_t* idx = index_.data();
     const int64_t n = numel_;
-    parallel_for(batch * n, 16384, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const float v = x[i];
-        y[i] = v > 0.0f ? v : (v < 0.0f ? alpha[idx[i % n]] * v : 0.0f);
+    parallel_for(batch, std::max<int64_t>(1, 16384 / n), [&](int64_t b, int64_t e) {
+      for (int64_t s = b; s < e; ++s) {
+        const float* xs = x + s * n;
+        float* ys = y + s * n;
+        for (int64_t j = 0; j < n; ++j) {
+          const float v = xs[j];
+          ys[j] = v > 0.0f ? v : (v < 0.0f ? alpha[idx[j]] * v : 0.0f);
+        }
       }
     });
   }
@@ -58,11 +62,13 @@ class PReluOp final : public Op {
     const int64_t* idx = index_.data();
     const int64_t n = numel_;
     float* terms = terms_.data();
-    parallel_for(batch * n, 16384, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const float v = x[i], g = dy[i];
-        terms[i] = v < 0.0f ? g * v : 0.0f;
-        if (dx != nullptr) dx[i] = v > 0.0f ? g : (v < 0.0f ? alpha[idx[i % n]] * g : 0.0f);
+    parallel_for(batch, std::max<int64_t>(1, 16384 / n), [&](int64_t b, int64_t e) {
+      for (int64_t s = b; s < e; ++s) {
+        for (int64_t j = s * n; j < (s + 1) * n; ++j) {
+          const float v = x[j], g = dy[j];
+          terms[j] = v < 0.0f ? g * v : 0.0f;
+          if (dx != nullptr) dx[j] = v > 0.0f ? g : (v < 0.0f ? alpha[idx[j - s * n]] * g : 0.0f);
+        }
       }
     });
     // dalpha: sum over the batch (column sums in order), then over the
