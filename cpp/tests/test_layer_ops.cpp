@@ -12,6 +12,7 @@
 
 #include "lamina/errors.h"
 #include "lamina/ops/layer_norm.h"
+#include "lamina/ops/noise.h"
 #include "lamina/ops/reshaping.h"
 #include "test_util.h"
 
@@ -262,6 +263,38 @@ TEST(LayerNorm, OpResultsDoNotDependOnThreadCount) {
   }
   EXPECT_EQ(results[0], results[1]);
   EXPECT_EQ(results[0], results[2]);
+}
+
+TEST(Noise, BulkNormalsMatchTheLibmReference) {
+  // Any start (odd ones split a Box-Muller pair) and lengths across blocks.
+  for (uint64_t first : {uint64_t{0}, uint64_t{1}, uint64_t{1023}, uint64_t{5000}}) {
+    for (int64_t n : {int64_t{1}, int64_t{2}, int64_t{1025}, int64_t{3000}}) {
+      std::vector<float> z(static_cast<size_t>(n));
+      lamina::counter_normal_fill(42, 7, first, n, z.data());
+      for (int64_t i = 0; i < n; ++i) {
+        const float ref = lamina::counter_normal(42, 7, first + static_cast<uint64_t>(i));
+        ASSERT_NEAR(z[static_cast<size_t>(i)], ref, 1e-5f) << "element " << first + i;
+      }
+    }
+  }
+}
+
+TEST(Noise, NormalMomentsAndTails) {
+  const int64_t n = 1 << 20;
+  std::vector<float> z(static_cast<size_t>(n));
+  lamina::counter_normal_fill(3, 1, 0, n, z.data());
+  double s1 = 0, s2 = 0, s4 = 0;
+  int64_t beyond3 = 0;
+  for (float v : z) {
+    s1 += v;
+    s2 += double(v) * v;
+    s4 += double(v) * v * v * v;
+    beyond3 += std::abs(v) > 3.0f;
+  }
+  EXPECT_NEAR(s1 / n, 0.0, 5.0 / std::sqrt(double(n)));
+  EXPECT_NEAR(s2 / n, 1.0, 0.005);
+  EXPECT_NEAR(s4 / n, 3.0, 0.05);  // Gaussian kurtosis
+  EXPECT_NEAR(double(beyond3) / n, 0.0027, 0.0004);
 }
 
 }  // namespace

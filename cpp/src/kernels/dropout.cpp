@@ -77,6 +77,11 @@ float counter_uniform(uint64_t seed, uint64_t step, uint64_t i) {
   return uniform_from(stream_key(seed, step), i);
 }
 
+void counter_uniform_fill(uint64_t seed, uint64_t step, uint64_t first, int64_t n, float* out) {
+  const uint64_t key = stream_key(seed, step);
+  for (int64_t i = 0; i < n; ++i) out[i] = uniform_from(key, first + static_cast<uint64_t>(i));
+}
+
 void dropout_forward(const float* x, float* y, int64_t n, float rate, uint64_t seed,
                      uint64_t step) {
   apply(x, y, n, rate, seed, step);

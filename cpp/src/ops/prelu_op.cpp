@@ -2,12 +2,24 @@
 // relu(x) - alpha * relu(-x) gives). alpha is broadcast through a per-sample
 // index map built by the caller.
 #include <algorithm>
+#include <cstring>
 
 #include "lamina/errors.h"
 #include "lamina/ops/activations.h"
 
 namespace lamina {
 namespace {
+
+// min(v, 0) from the sign bit: no compare-and-branch, which GCC emits for
+// std::min/max here and which mispredicts on inputs of random sign.
+inline float negative_part(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof(bits));
+  bits &= static_cast<uint32_t>(static_cast<int32_t>(bits) >> 31);
+  float out;
+  std::memcpy(&out, &bits, sizeof(out));
+  return out;
+}
 
 class PReluOp final : public Op {
  public:
@@ -49,8 +61,10 @@ class PReluOp final : public Op {
         const float* xs = x + s * n;
         float* ys = y + s * n;
         for (int64_t j = 0; j < n; ++j) {
-          const float v = xs[j];
-          ys[j] = v > 0.0f ? v : (v < 0.0f ? alpha[idx[j]] * v : 0.0f);
+          // Keras's relu(x) - alpha * relu(-x), branch-free (random signs
+          // would mispredict a branch half the time).
+          const float neg = negative_part(xs[j]);
+          ys[j] = (xs[j] - neg) + alpha[idx[j]] * neg;
         }
       }
     });
@@ -66,8 +80,14 @@ class PReluOp final : public Op {
       for (int64_t s = b; s < e; ++s) {
         for (int64_t j = s * n; j < (s + 1) * n; ++j) {
           const float v = x[j], g = dy[j];
-          terms[j] = v < 0.0f ? g * v : 0.0f;
-          if (dx != nullptr) dx[j] = v > 0.0f ? g : (v < 0.0f ? alpha[idx[j - s * n]] * g : 0.0f);
+          terms[j] = g * (v - std::max(v, 0.0f));
+          if (dx != nullptr) {
+            // Slope 1 for v > 0, alpha for v < 0, 0 at 0 (as Keras's relu
+            // gradients give), from comparison masks rather than branches.
+            const float slope =
+                static_cast<float>(v > 0.0f) + alpha[idx[j - s * n]] * static_cast<float>(v < 0.0f);
+            dx[j] = g * slope;
+          }
         }
       }
     });

@@ -14,5 +14,8 @@ void dropout_backward(const float* dy, float* dx, int64_t n, float rate, uint64_
                       uint64_t step);
 // Uniform [0, 1) from the same generator (exposed for tests).
 float counter_uniform(uint64_t seed, uint64_t step, uint64_t i);
+// counter_uniform for elements first .. first + n - 1 into out[0 .. n), with
+// the stream key computed once (the noise layers' bulk path).
+void counter_uniform_fill(uint64_t seed, uint64_t step, uint64_t first, int64_t n, float* out);
 
 }  // namespace lamina

@@ -13,8 +13,12 @@
 namespace lamina {
 
 // A standard normal draw for element i (Box-Muller over the generator's
-// uniforms 2*(i/2) and 2*(i/2)+1: cosine branch for even i, sine for odd).
+// uniforms 2*(i/2) and 2*(i/2)+1: cosine branch for even i, sine for odd),
+// computed with libm in double: the reference for counter_normal_fill.
 float counter_normal(uint64_t seed, uint64_t step, uint64_t i);
+// The same draws for elements first .. first + n - 1 into out[0 .. n), with
+// branch-free polynomial log/sin/cos that vectorise (|error| < 1e-5).
+void counter_normal_fill(uint64_t seed, uint64_t step, uint64_t first, int64_t n, float* out);
 
 // GaussianNoise: y = x + stddev * N(0, 1).
 std::unique_ptr<Op> make_gaussian_noise_op(const std::string& name, float stddev, uint64_t seed);
