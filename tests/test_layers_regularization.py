@@ -124,3 +124,13 @@ def test_noise_backward_uses_the_forward_noise(layer: Any, multiplicative: bool)
     scale = y / h if multiplicative else np.ones_like(h)
     expected = (2 * y / y.size * scale).sum(axis=(0, 1))
     np.testing.assert_allclose(model._plan.gradients()[1], expected, rtol=1e-4, atol=1e-6)
+
+
+def test_gaussian_noise_arguments() -> None:
+    with pytest.raises(ValueError, match="stddev=-0.1"):
+        lamina.layers.GaussianNoise(-0.1)
+    wide = _training_output(lamina.layers.GaussianNoise(2.0, seed=3),
+                            np.zeros((256, 64), np.float32))
+    assert abs(wide.std() / 2.0 - 1) < 0.03  # above 1 is accepted, as in tf.keras 2.x
+    with pytest.raises(ValueError, match="rate=1"):
+        lamina.layers.GaussianDropout(1.0)

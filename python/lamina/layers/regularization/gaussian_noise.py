@@ -16,22 +16,22 @@ class GaussianNoise(Layer):
     `keras.utils.set_random_seed` for any thread count.
 
     Args:
-        stddev: float in [0, 1], the standard deviation of the noise.
+        stddev: float >= 0, the standard deviation of the noise. Keras 3
+            refuses values above 1; lamina accepts them, as tf.keras 2.x did.
         seed: optional integer seed.
 
     Raises:
-        ValueError: if `stddev` is outside [0, 1] (as in Keras 3).
+        ValueError: if `stddev` is negative or not a number.
     """
 
     _built_at_init = True
 
     def __init__(self, stddev: float, seed: Optional[int] = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or not (
-                0 <= stddev <= 1):
+        if isinstance(stddev, bool) or not isinstance(stddev, (int, float)) or not stddev >= 0:
             raise ValueError(
-                "Invalid value received for argument `stddev`. Expected a float value between "
-                f"0 and 1. Received: stddev={stddev}")
+                "Invalid value received for argument `stddev`. Expected a float value >= 0. "
+                f"Received: stddev={stddev}")
         self.stddev = stddev
         self.seed = seed
         self._native_seed = rng_utils.make_seed(seed)
