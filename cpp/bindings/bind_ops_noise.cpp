@@ -31,12 +31,6 @@ void register_ops_noise(py::module_& ops) {
       },
       py::arg("name"), py::arg("rank"), py::arg("rate"), py::arg("seed"),
       py::arg("channels_first") = false);
-  ops.def(
-      "counter_normal",
-      [](uint64_t seed, uint64_t step, uint64_t i) {
-        return lamina::counter_normal(seed, step, i);
-      },
-      py::arg("seed"), py::arg("step"), py::arg("i"), "The noise ops' normal draw (for tests).");
 }
 
 }  // namespace lamina_bind
