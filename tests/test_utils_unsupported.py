@@ -18,7 +18,7 @@ from lamina.utils.unsupported import (
 @pytest.mark.parametrize("module,name,hint", [
     (keras, "Model", "Functional API"),
     (keras.models, "Model", "Sequential"),
-    (keras.layers, "Conv2DNotYet", "lamina has: Activation, AveragePooling1D"),
+    (keras.layers, "Conv2DNotYet", "lamina has: Activation, ActivityRegularization"),
     (keras.layers, "Lambda", "never runs Python code"),
     (keras.layers, "Concatenate", "Functional API"),
     (keras.ops, "stop_gradient_like", "no automatic differentiation"),
