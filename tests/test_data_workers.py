@@ -19,6 +19,9 @@ from data_sources import ArraySequence, arrays, batches, model, resources
 import lamina as keras
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Where this process imported lamina from (the installed package in CI, the
+# source tree with a built extension in development): the scripts import the same.
+LAMINA_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(keras.__file__)))
 MODES = {
     "main": {"workers": 0},
     "threads": {"workers": 2},
@@ -136,7 +139,7 @@ def test_batches_larger_than_a_shared_slot(no_leaks, monkeypatch):
 
 def run_script(body, timeout=120):
     script = textwrap.dedent(body)
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    env = dict(os.environ, PYTHONPATH=LAMINA_PARENT)
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=ROOT)
 
@@ -276,7 +279,7 @@ m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
 m.compile("sgd", "mse")
 m.fit(Slow(), workers=2, use_multiprocessing=True, verbose=0)
 """
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    env = dict(os.environ, PYTHONPATH=LAMINA_PARENT)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
                             env=env, cwd=ROOT)
     try:
