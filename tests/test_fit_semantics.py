@@ -584,3 +584,19 @@ def test_a_complete_class_weight_dict_warns_nothing() -> None:
         model = _mlp(lamina)
         model.compile("sgd", "sparse_categorical_crossentropy")
         model.fit(x, y, class_weight=CLASS_WEIGHT, verbose=0)
+
+
+def test_a_model_of_views_only_trains_without_weights() -> None:
+    # Nothing to differentiate: the step still reports the loss (and the
+    # activity penalty of a view), and never walks off the op list.
+    x = np.ones((8, 2, 3), np.float32)
+    y = np.zeros((8, 6), np.float32)
+    model = lamina.Sequential([lamina.Input((2, 3)), lamina.layers.Flatten(),
+                               lamina.layers.Reshape((3, 2)), lamina.layers.Flatten()])
+    model.compile("sgd", "mse")
+    assert model.fit(x, y, epochs=2, verbose=0).history["loss"] == [1.0, 1.0]
+    l2 = lamina.regularizers.L2(0.01)
+    regularized = lamina.Sequential([lamina.Input((2, 3)),
+                                     lamina.layers.Flatten(activity_regularizer=l2)])
+    regularized.compile("sgd", "mse")
+    assert regularized.train_on_batch(x, y) == pytest.approx(1.0 + 0.01 * 6)

@@ -234,6 +234,7 @@ void Plan::apply_optimizer() {
 }
 
 void Plan::backward(int64_t rows, bool fused, NonFiniteReport* report) {
+  if (first_compute_ < 0) return;  // only views (Flatten, Reshape): nothing to differentiate
   StepContext ctx{true, step_};
   float* dy = loss_grad_.data();
   size_t next = 0;
