@@ -120,6 +120,19 @@ class Layer:
 
     # -- weights ------------------------------------------------------------
 
+    def _weight_rule(self, arg: str, identifier: Any) -> Any:
+        """The regularizer or constraint a `<weight>_regularizer` /
+        `<weight>_constraint` argument names, refused now, not at the first
+        fit, when the engine cannot train with it (a custom one)."""
+        value: Any
+        if arg.endswith("_regularizer"):
+            value = regularizers.get(identifier)
+            regularizers.native_l1l2(value, self.name, arg)
+        else:
+            value = constraints.get(identifier)
+            constraints.native_constraint(value, self.name, arg)
+        return value
+
     def add_weight(
         self,
         shape: Sequence[int],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from lamina import _core, constraints, initializers, regularizers
+from lamina import _core, initializers
 from lamina.layers._arguments import broadcast_index
 from lamina.layers.layer import Layer, Shape
 
@@ -28,10 +28,8 @@ class PReLU(Layer):
                  alpha_constraint: Any = None, shared_axes: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
-        self.alpha_regularizer = regularizers.get(alpha_regularizer)
-        self.alpha_constraint = constraints.get(alpha_constraint)
-        regularizers.native_l1l2(self.alpha_regularizer, self.name, "alpha_regularizer")
-        constraints.native_constraint(self.alpha_constraint, self.name, "alpha_constraint")
+        self.alpha_regularizer = self._weight_rule("alpha_regularizer", alpha_regularizer)
+        self.alpha_constraint = self._weight_rule("alpha_constraint", alpha_constraint)
         self.shared_axes: Optional[List[int]]
         if shared_axes is None:
             self.shared_axes = None

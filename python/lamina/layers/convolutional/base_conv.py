@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Tuple
 
-from lamina import activations, constraints, initializers, regularizers
+from lamina import activations, initializers
 from lamina.layers.convolutional import conv_utils
 from lamina.layers.layer import Layer, Shape
 
@@ -68,14 +68,10 @@ class BaseConv(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        for arg in ("kernel_regularizer", "bias_regularizer"):
-            regularizers.native_l1l2(getattr(self, arg), self.name, arg)
-        for arg in ("kernel_constraint", "bias_constraint"):
-            constraints.native_constraint(getattr(self, arg), self.name, arg)
+        self.kernel_regularizer = self._weight_rule("kernel_regularizer", kernel_regularizer)
+        self.bias_regularizer = self._weight_rule("bias_regularizer", bias_regularizer)
+        self.kernel_constraint = self._weight_rule("kernel_constraint", kernel_constraint)
+        self.bias_constraint = self._weight_rule("bias_constraint", bias_constraint)
         self.kernel: Any = None
         self.bias: Any = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from lamina import _core, activations, constraints, initializers, regularizers
+from lamina import _core, activations, initializers
 from lamina.layers.convolutional.base_conv import BaseConv
 from lamina.layers.layer import Shape
 
@@ -53,11 +53,9 @@ class SeparableConv2D(BaseConv):
                              f"positive value. Received depth_multiplier={depth_multiplier}.")
         self.depth_multiplier = depth_multiplier
         self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
-        regularizers.native_l1l2(self.pointwise_regularizer, self.name, "pointwise_regularizer")
-        constraints.native_constraint(self.pointwise_constraint, self.name,
-                                      "pointwise_constraint")
+        self.pointwise_regularizer = self._weight_rule("pointwise_regularizer",
+                                                       pointwise_regularizer)
+        self.pointwise_constraint = self._weight_rule("pointwise_constraint", pointwise_constraint)
         self.depthwise_kernel: Any = None
         self.pointwise_kernel: Any = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from lamina import _core, constraints, initializers, regularizers
+from lamina import _core, initializers
 from lamina.layers.layer import Layer, Shape
 
 
@@ -64,14 +64,10 @@ class BatchNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        for arg in ("beta_regularizer", "gamma_regularizer"):
-            regularizers.native_l1l2(getattr(self, arg), self.name, arg)
-        for arg in ("beta_constraint", "gamma_constraint"):
-            constraints.native_constraint(getattr(self, arg), self.name, arg)
+        self.beta_regularizer = self._weight_rule("beta_regularizer", beta_regularizer)
+        self.gamma_regularizer = self._weight_rule("gamma_regularizer", gamma_regularizer)
+        self.beta_constraint = self._weight_rule("beta_constraint", beta_constraint)
+        self.gamma_constraint = self._weight_rule("gamma_constraint", gamma_constraint)
         self.synchronized = bool(synchronized)
         self.renorm = False
         self.renorm_clipping = renorm_clipping

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Dict, List
 
-from lamina import _core, constraints, initializers, regularizers
+from lamina import _core, initializers
 from lamina.layers.layer import Layer, Shape
 
 
@@ -58,14 +58,10 @@ class LayerNormalization(Layer):
         self.rms_scaling = rms_scaling
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        for arg in ("beta_regularizer", "gamma_regularizer"):
-            regularizers.native_l1l2(getattr(self, arg), self.name, arg)
-        for arg in ("beta_constraint", "gamma_constraint"):
-            constraints.native_constraint(getattr(self, arg), self.name, arg)
+        self.beta_regularizer = self._weight_rule("beta_regularizer", beta_regularizer)
+        self.gamma_regularizer = self._weight_rule("gamma_regularizer", gamma_regularizer)
+        self.beta_constraint = self._weight_rule("beta_constraint", beta_constraint)
+        self.gamma_constraint = self._weight_rule("gamma_constraint", gamma_constraint)
         self.gamma: Any = None
         self.beta: Any = None
         self._axis_begin = 0
