@@ -191,6 +191,25 @@ void register_plan(py::module_& m) {
       .def(
           "add_flatten",
           [](PyPlan& p, const std::string& name) { p.plan->add_op(lamina::make_flatten_op(name)); })
+      .def(
+          "set_mask_rule",
+          [](PyPlan& p, int64_t op_index, const std::string& rule) {
+            lamina::MaskRule r;
+            if (rule == "drop") {
+              r = lamina::MaskRule::kDrop;
+            } else if (rule == "keep") {
+              r = lamina::MaskRule::kKeep;
+            } else if (rule == "new") {
+              r = lamina::MaskRule::kNew;
+            } else {
+              throw ValueError("Unknown mask rule '" + rule + "' (drop, keep or new).");
+            }
+            p.plan->set_mask_rule(op_index, r);
+          },
+          py::arg("op_index"), py::arg("rule"),
+          "What op `op_index` does with a mask at its input: drop it (the default), keep "
+          "it for the next op, or replace it with the mask it computes.")
+      .def_property_readonly("output_masked", [](PyPlan& p) { return p.plan->output_masked(); })
       .def_property_readonly("output_shape", [](PyPlan& p) { return p.plan->output_shape(); })
       .def_property_readonly("label_numel", [](PyPlan& p) { return p.plan->label_numel(); })
       .def("set_loss", [](PyPlan& p, const std::string& name,

@@ -73,6 +73,18 @@ class Op {
   virtual Activation output_activation() const { return Activation::kLinear; }
   virtual const float* preactivation(const float* x) const { return nullptr; }
 
+  // Masks (Keras's `_keras_mask`): one float per timestep of a sequence,
+  // [batch, steps] with steps = the per-sample numel over the last axis;
+  // 1 keeps a step, 0 masks it. The plan decides which op sees which mask.
+  //
+  // An op that starts a mask (Embedding with mask_zero, Masking) computes it
+  // from its input before its forward runs.
+  virtual bool computes_mask() const { return false; }
+  virtual void compute_mask(const float* x, float* mask, int64_t batch) {}
+  // The mask of this op's input for the current step, or null; set before
+  // forward and valid through backward. Ops that ignore masks ignore it.
+  virtual void set_input_mask(const float* mask) {}
+
   std::vector<Param>& params() { return params_; }
 
  protected:

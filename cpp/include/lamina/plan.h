@@ -46,11 +46,20 @@ struct NonFiniteReport {
   bool backward_in_weights = false;  // ...in its weight gradients (else its input gradient)
 };
 
+// How a mask at an op's input reaches its output (Keras's supports_masking
+// and compute_mask): dropped (the default), passed on unchanged, or replaced
+// by the one the op computes (Op::computes_mask).
+enum class MaskRule { kDrop, kKeep, kNew };
+
 class Plan {
  public:
   explicit Plan(Shape input_shape);
 
   void add_op(std::unique_ptr<Op> op);  // builds it against the current output shape
+  void set_mask_rule(int64_t op_index, MaskRule rule);
+  // Whether a mask reaches the output; the loss and metrics then read it as
+  // per-timestep sample weights, as Keras does.
+  bool output_masked();
   const Shape& input_shape() const { return input_shape_; }
   const Shape& output_shape() const { return shapes_.back(); }
   int64_t num_ops() const { return static_cast<int64_t>(ops_.size()); }
@@ -122,6 +131,10 @@ class Plan {
   };
   void check_ready_for_training() const;
   void reserve(int64_t rows);
+  void plan_masks();
+  void prepare_masks(size_t op, int64_t rows);
+  const float* mask_at(size_t op_input) const;
+  const float* masked_weights(const float* sw, int64_t lrows, bool* masked);
   const float* gather_inputs(const BatchView& b);
   void gather_targets(const BatchView& b, const float** y, const float** sw);
   const float* forward(const float* x, int64_t rows, bool training);
@@ -161,6 +174,12 @@ class Plan {
   std::vector<Buffer> grads_;  // two ping-pong activation-gradient buffers
   Buffer x_gather_, y_gather_, sw_gather_, loss_grad_;
   std::vector<const float*> act_ptr_;  // per step: input of op i, last = output
+  // Masks: the rule of each op, and for each op input (last = the output) the
+  // op whose mask it carries (-1: none); producers' masks in mask_bufs_.
+  std::vector<MaskRule> mask_rules_;
+  std::vector<int64_t> mask_source_;
+  std::vector<Buffer> mask_bufs_;
+  Buffer mask_weights_;
 
   uint64_t step_ = 0;
   int64_t last_rows_ = 0;

@@ -18,8 +18,8 @@ NativeLoss::NativeLoss(const Params& params) {
   reduction_ = static_cast<Reduction>(static_cast<int>(code));
 }
 
-LossScale NativeLoss::reduction_scale(const float* sw, const float* y, int64_t rows,
-                                      int64_t cols) const {
+LossScale NativeLoss::reduction_scale(const float* sw, const float* y, int64_t rows, int64_t cols,
+                                      const float* mask) const {
   if (reduction_ == Reduction::kSum) return {1.0, 1.0};
   // "none": Keras differentiates the sum; its loss tracker averages the
   // per-row values, counted or not.
@@ -27,7 +27,7 @@ LossScale NativeLoss::reduction_scale(const float* sw, const float* y, int64_t r
   const int64_t label_width = label_cols(cols);
   double denominator = 0.0;
   for (int64_t r = 0; r < rows; ++r) {
-    if (!row_counts(y + r * label_width)) continue;
+    if (!row_counts(y + r * label_width) || (mask != nullptr && mask[r] == 0.0f)) continue;
     // Keras folds a mask into the weights; "mean_with_sample_weight" divides
     // by their sum (the row count without weights), "sum_over_batch_size" by
     // the number of unmasked rows.

@@ -43,7 +43,69 @@ void Plan::add_op(std::unique_ptr<Op> op) {
   }
   acts_.emplace_back();
   act_ptr_.push_back(nullptr);
+  mask_rules_.push_back(MaskRule::kDrop);
+  mask_bufs_.emplace_back();
   capacity_ = 0;  // the workspace must be re-planned
+}
+
+void Plan::set_mask_rule(int64_t op_index, MaskRule rule) {
+  if (op_index < 0 || op_index >= static_cast<int64_t>(ops_.size())) {
+    throw ValueError("Op index " + std::to_string(op_index) + " is out of range.");
+  }
+  Op& op = *ops_[static_cast<size_t>(op_index)];
+  if (rule == MaskRule::kNew && !op.computes_mask()) {
+    throw ValueError("Layer '" + op.name() + "' (" + op.kind() + ") does not compute a mask.");
+  }
+  mask_rules_[static_cast<size_t>(op_index)] = rule;
+  capacity_ = 0;
+}
+
+namespace {
+int64_t steps_of(const Shape& s) { return shape_numel(s) / (s.empty() ? 1 : s.back()); }
+}  // namespace
+
+void Plan::plan_masks() {
+  mask_source_.assign(ops_.size() + 1, -1);
+  int64_t source = -1;
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    mask_source_[i] = source;
+    if (source >= 0 && steps_of(shapes_[i]) != steps_of(shapes_[static_cast<size_t>(source) + 1])) {
+      throw ValueError("The mask computed by layer '" + ops_[static_cast<size_t>(source)]->name() +
+                       "' has " +
+                       std::to_string(steps_of(shapes_[static_cast<size_t>(source) + 1])) +
+                       " steps per sample, but the input of layer '" + ops_[i]->name() +
+                       "' has shape " + shape_str(shapes_[i]) + ".");
+    }
+    if (mask_rules_[i] == MaskRule::kNew) source = static_cast<int64_t>(i);
+    if (mask_rules_[i] == MaskRule::kDrop) source = -1;
+  }
+  mask_source_[ops_.size()] = source;
+}
+
+bool Plan::output_masked() {
+  plan_masks();
+  return mask_source_.back() >= 0;
+}
+
+const float* Plan::mask_at(size_t op_input) const {
+  const int64_t source = mask_source_[op_input];
+  return source < 0 ? nullptr : mask_bufs_[static_cast<size_t>(source)].data();
+}
+
+void Plan::prepare_masks(size_t i, int64_t rows) {
+  ops_[i]->set_input_mask(mask_at(i));
+  if (mask_rules_[i] == MaskRule::kNew) {
+    ops_[i]->compute_mask(act_ptr_[i], mask_bufs_[i].data(), rows);
+  }
+}
+
+const float* Plan::masked_weights(const float* sw, int64_t lrows, bool* masked) {
+  const float* mask = mask_at(ops_.size());
+  *masked = mask != nullptr;
+  if (mask == nullptr) return sw;
+  float* w = mask_weights_.data();
+  for (int64_t r = 0; r < lrows; ++r) w[r] = sw != nullptr ? sw[r] * mask[r] : mask[r];
+  return w;
 }
 
 int64_t Plan::label_numel() const {
@@ -100,13 +162,18 @@ void Plan::check_ready_for_training() const {
 
 void Plan::reserve(int64_t rows) {
   if (rows <= capacity_) return;
+  plan_masks();
   int64_t widest = shape_numel(input_shape_);
   for (size_t i = 0; i < ops_.size(); ++i) {
     const int64_t numel = shape_numel(shapes_[i + 1]);
     widest = std::max(widest, numel);
     if (!ops_[i]->is_view()) acts_[i].reserve(static_cast<size_t>(rows * numel));
+    if (mask_rules_[i] == MaskRule::kNew) {
+      mask_bufs_[i].reserve(static_cast<size_t>(rows * steps_of(shapes_[i + 1])));
+    }
     ops_[i]->reserve(rows);
   }
+  mask_weights_.reserve(static_cast<size_t>(rows * steps_of(output_shape())));
   int64_t largest_param = 0;
   for (const Param* p : param_list_) largest_param = std::max(largest_param, p->size);
   gemm_reserve_scratch(static_cast<size_t>(std::max(rows * widest, largest_param)));
@@ -173,6 +240,7 @@ const float* Plan::forward(const float* x, int64_t rows, bool training) {
   last_rows_ = rows;
   act_ptr_[0] = x;
   for (size_t i = 0; i < ops_.size(); ++i) {
+    prepare_masks(i, rows);
     if (ops_[i]->is_view()) {
       act_ptr_[i + 1] = act_ptr_[i];
     } else {
@@ -207,7 +275,12 @@ double Plan::loss_and_grad(const float* y, const float* sw, int64_t rows, bool w
   }
   *fused = logits != nullptr;
   loss_->check_labels(y, lrows, cols);
-  const LossScale reduce = loss_->reduction_scale(sw, y, lrows, cols);
+  // A mask at the output weights each timestep (Keras's apply_mask): masked
+  // steps count for nothing, and "sum_over_batch_size" averages over the rest.
+  bool masked = false;
+  sw = masked_weights(sw, lrows, &masked);
+  const LossScale reduce =
+      loss_->reduction_scale(sw, y, lrows, cols, masked ? mask_at(ops_.size()) : nullptr);
   const double total = loss_->compute(act_ptr_.back(), logits, y, sw, lrows, cols,
                                       want_grad ? loss_grad_.data() : nullptr,
                                       static_cast<float>(reduce.grad * loss_weight_));
@@ -221,9 +294,13 @@ void Plan::accumulate_metrics(const float* y, const float* sw, int64_t rows, dou
   const int64_t cols = out_shape.empty() ? 1 : out_shape.back();
   const int64_t lrows = rows * (shape_numel(out_shape) / cols);
   const int64_t y_cols = loss_->label_cols(cols);
+  // Metrics read the mask as weights too, weighted ones times the sample weights.
+  bool masked = false;
+  const float* weighted_sw = masked_weights(sw, lrows, &masked);
+  const float* unweighted_sw = mask_at(ops_.size());
   for (const MetricState& ms : metrics_) {
     ms.metric->update(acc_.data() + ms.offset, act_ptr_.back(), y, y_cols,
-                      ms.weighted ? sw : nullptr, lrows, cols);
+                      ms.weighted ? weighted_sw : unweighted_sw, lrows, cols);
   }
 }
 
@@ -406,6 +483,7 @@ NonFiniteReport Plan::diagnose(const BatchView& b) {
   act_ptr_[0] = x;
   last_rows_ = b.rows;
   for (size_t i = 0; i < ops_.size(); ++i) {
+    prepare_masks(i, b.rows);
     if (ops_[i]->is_view()) {
       act_ptr_[i + 1] = act_ptr_[i];
       continue;

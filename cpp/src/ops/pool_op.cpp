@@ -1,5 +1,7 @@
 // Windowed and global pooling layers on the pooling kernels
 // (lamina/kernels/pool.h).
+#include <algorithm>
+
 #include "lamina/errors.h"
 #include "lamina/kernels/conv.h"
 #include "lamina/kernels/pool.h"
@@ -108,8 +110,12 @@ class GlobalPoolOp final : public Op {
     return one_d_ ? Shape{1, channels_} : Shape{1, 1, channels_};
   }
 
+  void set_input_mask(const float* mask) override { mask_ = mask; }
+
   void forward(const float* x, float* y, int64_t batch, const StepContext&) override {
-    if (kind_ == PoolKind::kMax) {
+    if (masked()) {
+      masked_mean_forward(x, y, batch);
+    } else if (kind_ == PoolKind::kMax) {
       global_max_pool_forward_f32(batch, spatial_, channels_, x, y);
     } else {
       global_avg_pool_forward_f32(batch, spatial_, channels_, x, y);
@@ -119,7 +125,9 @@ class GlobalPoolOp final : public Op {
   void backward(const float* x, const float* y, float* dy, float* dx, int64_t batch,
                 const StepContext&, bool) override {
     if (dx == nullptr) return;
-    if (kind_ == PoolKind::kMax) {
+    if (masked()) {
+      masked_mean_backward(dy, dx, batch);
+    } else if (kind_ == PoolKind::kMax) {
       global_max_pool_backward_f32(batch, spatial_, channels_, x, y, dy, dx);
     } else {
       global_avg_pool_backward_f32(batch, spatial_, channels_, dy, dx);
@@ -127,10 +135,48 @@ class GlobalPoolOp final : public Op {
   }
 
  private:
+  // Keras's GlobalAveragePooling1D reads a mask: the mean over unmasked
+  // steps. A sequence with every step masked averages to 0 (Keras: 0/0).
+  bool masked() const { return mask_ != nullptr && kind_ == PoolKind::kAverage && one_d_; }
+
+  float inverse_count(const float* m) const {
+    float count = 0.0f;
+    for (int64_t t = 0; t < spatial_; ++t) count += m[t] != 0.0f ? 1.0f : 0.0f;
+    return count > 0.0f ? 1.0f / count : 0.0f;
+  }
+
+  void masked_mean_forward(const float* x, float* y, int64_t batch) const {
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* m = mask_ + b * spatial_;
+      float* yb = y + b * channels_;
+      std::fill(yb, yb + channels_, 0.0f);
+      for (int64_t t = 0; t < spatial_; ++t) {
+        if (m[t] == 0.0f) continue;
+        const float* xt = x + (b * spatial_ + t) * channels_;
+        for (int64_t c = 0; c < channels_; ++c) yb[c] += xt[c];
+      }
+      const float inv = inverse_count(m);
+      for (int64_t c = 0; c < channels_; ++c) yb[c] *= inv;
+    }
+  }
+
+  void masked_mean_backward(const float* dy, float* dx, int64_t batch) const {
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* m = mask_ + b * spatial_;
+      const float inv = inverse_count(m);
+      for (int64_t t = 0; t < spatial_; ++t) {
+        float* dxt = dx + (b * spatial_ + t) * channels_;
+        const float scale = m[t] != 0.0f ? inv : 0.0f;
+        for (int64_t c = 0; c < channels_; ++c) dxt[c] = dy[b * channels_ + c] * scale;
+      }
+    }
+  }
+
   PoolKind kind_;
   bool one_d_, keepdims_;
   std::string kind_name_;
   int64_t channels_ = 1, spatial_ = 1;
+  const float* mask_ = nullptr;
 };
 
 }  // namespace

@@ -65,6 +65,10 @@ class Layer:
     # Keras builds some layers (Dropout, Activation, ...) in their
     # constructor; their configs then carry no build_config.
     _built_at_init = False
+    # Keras's flag: the layer accepts a mask (and, unless `_mask_rule` says
+    # otherwise, passes it on). A mask reaching a layer without it is dropped
+    # with a warning, as Keras 3 does.
+    supports_masking = False
 
     def __init__(
         self,
@@ -273,6 +277,14 @@ class Layer:
     def _add_to_plan(self, plan: Any) -> None:
         """Appends this layer's op to a `lamina._core.Plan`."""
         raise NotImplementedError(f"{type(self).__name__} has no native op.")
+
+    def _mask_rule(self) -> str:
+        """What the layer's (last) op does with a mask at its input, as
+        `Plan.set_mask_rule` takes it: "keep" passes it on, "drop" ends it
+        (a layer that reads the mask and outputs none, such as
+        GlobalAveragePooling1D, also drops it), "new" replaces it with the
+        mask the op computes (Embedding with mask_zero, Masking)."""
+        return "keep" if self.supports_masking else "drop"
 
     # -- config -------------------------------------------------------------
 

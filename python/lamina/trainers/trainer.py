@@ -66,6 +66,28 @@ def _check_validation_freq(validation_freq: Any) -> Any:
     )
 
 
+def _plan_mask(plan: Any, layer: Any, first_op: int, masked: bool) -> bool:
+    """Sets the mask rule of the ops `layer` added (its last op decides;
+    the ones before it pass a mask on) and returns whether a mask leaves it.
+    A mask dropped by a layer that does not support masking is reported
+    once per plan, as Keras 3 warns."""
+    if plan.num_ops == first_op:
+        return masked
+    rule = layer._mask_rule()
+    for op in range(first_op, plan.num_ops - 1):
+        plan.set_mask_rule(op, "keep")
+    plan.set_mask_rule(plan.num_ops - 1, rule)
+    if masked and rule == "drop" and not layer.supports_masking:
+        warnings.warn(
+            f"Layer '{layer.name}' (of type {type(layer).__name__}) was passed an input with a "
+            "mask attached to it. However, this layer does not support masking and will "
+            "therefore destroy the mask information. Downstream layers will not see the mask.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return rule == "new" or (masked and rule == "keep")
+
+
 def _attach_weight_rules(plan: Any, weights: List[Any]) -> None:
     """Hands the plan each weight's regularizer and constraint (plan order)."""
     for index, var in enumerate(weights):
@@ -276,12 +298,15 @@ class Trainer:
                 return self._plan
             plan = _core.Plan(list(self._input_per_sample()))
             model_trainable = getattr(self, "trainable", True)
+            masked = False
             for layer in self.layers:
                 first_op = plan.num_ops
                 # A frozen model freezes its layers' behaviour too (Keras 3
                 # sets `trainable` on every sublayer): BatchNormalization reads it.
                 layer._model_trainable = model_trainable
+                layer._masked_input = masked
                 layer._add_to_plan(plan)
+                masked = _plan_mask(plan, layer, first_op, masked)
                 activity = regularizers.native_l1l2(
                     layer.activity_regularizer, layer.name, "activity_regularizer")
                 if activity is not None and plan.num_ops > first_op:

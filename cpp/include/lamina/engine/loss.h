@@ -44,7 +44,9 @@ class NativeLoss {
   // divide by the number of counted rows ("sum_over_batch_size"), by their
   // weight sum ("mean_with_sample_weight"), or not at all; 0 when nothing
   // counts (divide_no_nan).
-  LossScale reduction_scale(const float* sw, const float* y, int64_t rows, int64_t cols) const;
+  // mask (optional, one value per row): rows it zeroes are not counted.
+  LossScale reduction_scale(const float* sw, const float* y, int64_t rows, int64_t cols,
+                            const float* mask = nullptr) const;
   Reduction reduction() const { return reduction_; }
 
   // Returns sum_r w_r * loss_r over `rows` rows of `cols` (w = 1 when sw is

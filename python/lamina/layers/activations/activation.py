@@ -20,6 +20,8 @@ class Activation(Layer):
         Arbitrary. Output shape: same as the input.
     """
 
+    supports_masking = True
+
     _built_at_init = True  # as in Keras: no build_config in its config
 
     def __init__(self, activation: Any, **kwargs: Any) -> None:

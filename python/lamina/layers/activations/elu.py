@@ -15,6 +15,8 @@ class ELU(Layer):
         alpha: float, the scale of the negative part (default 1.0).
     """
 
+    supports_masking = True
+
     _built_at_init = True
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:

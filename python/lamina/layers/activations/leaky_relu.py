@@ -20,6 +20,8 @@ class LeakyReLU(Layer):
         ValueError: for a negative or None slope.
     """
 
+    supports_masking = True
+
     _built_at_init = True
 
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:

@@ -24,6 +24,8 @@ class PReLU(Layer):
         `alpha`: the per-sample input shape with shared axes set to 1.
     """
 
+    supports_masking = True
+
     def __init__(self, alpha_initializer: Any = "Zeros", alpha_regularizer: Any = None,
                  alpha_constraint: Any = None, shared_axes: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -21,6 +21,8 @@ class ReLU(Layer):
         ValueError: for a negative (or None) argument, as Keras does.
     """
 
+    supports_masking = True
+
     _built_at_init = True
 
     def __init__(self, max_value: Optional[float] = None, negative_slope: float = 0.0,

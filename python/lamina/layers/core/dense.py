@@ -26,6 +26,8 @@ class Dense(Layer):
         N-D tensor `(batch_size, ..., units)`.
     """
 
+    supports_masking = True
+
     def __init__(
         self,
         units: int,

@@ -15,6 +15,8 @@ class Identity(Layer):
         Arbitrary. Output shape: same as the input.
     """
 
+    supports_masking = True
+
     _built_at_init = True  # as in Keras: no build_config in its config
 
     def _add_to_plan(self, plan: Any) -> None:

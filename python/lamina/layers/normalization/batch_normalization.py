@@ -25,6 +25,8 @@ class BatchNormalization(Layer):
         renorm: not supported (must be False).
     """
 
+    supports_masking = True
+
     def __init__(
         self,
         axis: int = -1,
@@ -108,6 +110,11 @@ class BatchNormalization(Layer):
         super().build(input_shape)
 
     def _add_to_plan(self, plan: Any) -> None:
+        if getattr(self, "_masked_input", False):
+            # Keras computes masked batch statistics; lamina does not yet.
+            raise ValueError(
+                f"Layer '{self.name}': BatchNormalization on a masked sequence (after "
+                "Embedding(mask_zero=True) or Masking) is not supported by lamina yet.")
         # Keras 3: `training and self.trainable` -- a frozen layer, or one in a
         # frozen model, always uses the moving statistics.
         frozen = not self.trainable or not getattr(self, "_model_trainable", True)

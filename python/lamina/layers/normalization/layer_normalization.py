@@ -32,6 +32,8 @@ class LayerNormalization(Layer):
         `gamma` then `beta`, each of the normalised axes' shape.
     """
 
+    supports_masking = True
+
     def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros",
                  gamma_initializer: Any = "ones", beta_regularizer: Any = None,

@@ -58,7 +58,12 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
 
 
 class GlobalAveragePooling1D(BaseGlobalPooling):
-    """Mean over all steps of a `(steps, channels)` input."""
+    """Mean over all steps of a `(steps, channels)` input; with a mask, over
+    the unmasked steps (the mask ends here)."""
 
     rank = 1
     kind = "avg"
+    supports_masking = True
+
+    def _mask_rule(self) -> str:
+        return "drop"

@@ -41,6 +41,8 @@ class Normalization(Layer):
     Keras stores them.
     """
 
+    supports_masking = True
+
     def __init__(self, axis: Any = -1, mean: Any = None, variance: Any = None,
                  invert: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)

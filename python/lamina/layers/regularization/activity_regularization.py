@@ -20,6 +20,8 @@ class ActivityRegularization(Layer):
         Arbitrary. Output shape: same as the input.
     """
 
+    supports_masking = True
+
     _built_at_init = True  # as in Keras: no build_config in its config
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any) -> None:

@@ -22,6 +22,8 @@ class Dropout(Layer):
         seed: optional integer seed.
     """
 
+    supports_masking = True
+
     _built_at_init = True  # as in Keras: no build_config in its config
 
     def __init__(

@@ -22,6 +22,8 @@ class GaussianDropout(Layer):
         ValueError: if `rate` is outside [0, 1], or 1 (infinite noise).
     """
 
+    supports_masking = True
+
     _built_at_init = True
 
     def __init__(self, rate: float, seed: Optional[int] = None, **kwargs: Any) -> None:

@@ -24,6 +24,8 @@ class GaussianNoise(Layer):
         ValueError: if `stddev` is negative or not a number.
     """
 
+    supports_masking = True
+
     _built_at_init = True
 
     def __init__(self, stddev: float, seed: Optional[int] = None, **kwargs: Any) -> None:
