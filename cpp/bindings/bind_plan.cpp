@@ -138,59 +138,26 @@ void register_plan(py::module_& m) {
            }),
            py::arg("input_shape"))
       .def(
-          "add_dense",
-          [](PyPlan& p, const std::string& name, int64_t in_features, int64_t units,
-             const std::string& activation, const py::array& kernel, const py::object& bias,
-             const lamina::Params& activation_params) {
-            auto op = lamina::make_dense_op(name, in_features, units,
-                                            lamina::activation_spec(activation, activation_params),
-                                            !bias.is_none());
-            bind_param(p, op->params()[0], kernel, name);
-            if (!bias.is_none()) bind_param(p, op->params()[1], bias.cast<py::array>(), name);
-            p.plan->add_op(std::move(op));
-          },
-          py::arg("name"), py::arg("in_features"), py::arg("units"), py::arg("activation"),
-          py::arg("kernel"), py::arg("bias"), py::arg("activation_params") = lamina::Params{})
-      .def(
           "add",
           [](PyPlan& p, OpHandle& h, const std::vector<py::array>& weights) {
             if (!h.op) throw ValueError("This op was already added to a plan.");
             // Built first: an op's weight shapes may depend on its input shape.
             lamina::Op& op = *h.op;
             p.plan->add_op(std::move(h.op));
-            std::vector<lamina::Param>& params = op.params();
+            std::vector<lamina::Param*> params = op.bound_params();
             if (weights.size() != params.size()) {
               throw ValueError("Layer '" + op.name() + "' (" + op.kind() + ") takes " +
                                std::to_string(params.size()) + " weights, got " +
                                std::to_string(weights.size()) + ".");
             }
             for (size_t i = 0; i < weights.size(); ++i) {
-              bind_param(p, params[i], weights[i], op.name());
+              bind_param(p, *params[i], weights[i], op.name());
             }
           },
           py::arg("op"), py::arg("weights") = std::vector<py::array>{},
           "Appends the op (built on the current output shape) and binds its weights: numpy "
           "arrays the plan reads and writes in place, in the op's params() order. On an error "
           "the plan is unusable; build a new one.")
-      .def(
-          "add_activation",
-          [](PyPlan& p, const std::string& name, const std::string& activation,
-             const lamina::Params& activation_params) {
-            p.plan->add_op(lamina::make_activation_op(
-                name, lamina::activation_spec(activation, activation_params)));
-          },
-          py::arg("name"), py::arg("activation"), py::arg("activation_params") = lamina::Params{})
-      .def("add_dropout",
-           [](PyPlan& p, const std::string& name, float rate, uint64_t seed) {
-             if (!(rate >= 0.0f && rate < 1.0f)) {
-               throw ValueError("Dropout rate must be in [0, 1); received " + std::to_string(rate) +
-                                ".");
-             }
-             p.plan->add_op(lamina::make_dropout_op(name, rate, seed));
-           })
-      .def(
-          "add_flatten",
-          [](PyPlan& p, const std::string& name) { p.plan->add_op(lamina::make_flatten_op(name)); })
       .def(
           "set_mask_rule",
           [](PyPlan& p, int64_t op_index, const std::string& rule) {

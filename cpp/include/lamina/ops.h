@@ -86,6 +86,14 @@ class Op {
   virtual void set_input_mask(const float* mask) {}
 
   std::vector<Param>& params() { return params_; }
+  // Every param the plan binds and trains for this op in binding order: its
+  // own, or for an op that wraps others (Bidirectional, TimeDistributed)
+  // theirs.
+  virtual std::vector<Param*> bound_params() {
+    std::vector<Param*> out;
+    for (Param& p : params_) out.push_back(&p);
+    return out;
+  }
 
  protected:
   std::string name_;

@@ -36,7 +36,7 @@ void Plan::add_op(std::unique_ptr<Op> op) {
   Shape out = op->build(shapes_.back());
   shapes_.push_back(out);
   ops_.push_back(std::move(op));
-  for (Param& p : ops_.back()->params()) param_list_.push_back(&p);
+  for (Param* p : ops_.back()->bound_params()) param_list_.push_back(p);
   if (!ops_.back()->is_view()) {
     last_compute_ = static_cast<int64_t>(ops_.size()) - 1;
     if (first_compute_ < 0) first_compute_ = last_compute_;
@@ -325,8 +325,8 @@ void Plan::backward(int64_t rows, bool fused, NonFiniteReport* report) {
     op.backward(act_ptr_[static_cast<size_t>(i)], act_ptr_[static_cast<size_t>(i) + 1], dy, dx,
                 rows, ctx, fused && i == last_compute_);
     if (report != nullptr && report->backward_op < 0) {
-      for (const Param& p : op.params()) {
-        if (p.has_grad && !all_finite(p.grad.data(), p.size)) {
+      for (const Param* p : op.bound_params()) {
+        if (p->has_grad && !all_finite(p->grad.data(), p->size)) {
           report->backward_op = i;
           report->backward_in_weights = true;
           break;

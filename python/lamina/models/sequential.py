@@ -278,6 +278,14 @@ class Sequential(Trainer, GeneratorMethods):
             )
         return int(sum(layer.count_params() for layer in self._layers))
 
+    def reset_states(self) -> None:
+        """Zeros the carried state of every stateful recurrent layer
+        (tf.keras 2.x's `Model.reset_states`; Keras 3 dropped it, scripts
+        still call it)."""
+        for layer in self._layers:
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
     # -- summary and config ---------------------------------------------------
 
     def summary(

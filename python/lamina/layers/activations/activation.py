@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from lamina import activations
+from lamina import _core, activations
 from lamina.layers.layer import Layer
 
 
@@ -30,7 +30,7 @@ class Activation(Layer):
 
     def _add_to_plan(self, plan: Any) -> None:
         activation, activation_params = activations.plan_spec(self.activation)
-        plan.add_activation(self.name, activation, activation_params)
+        plan.add(_core.ops.activation(self.name, activation, activation_params))
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()

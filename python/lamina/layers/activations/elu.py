@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from lamina import _core
 from lamina.layers.layer import Layer
 
 
@@ -24,7 +25,7 @@ class ELU(Layer):
         self.alpha = alpha
 
     def _add_to_plan(self, plan: Any) -> None:
-        plan.add_activation(self.name, "elu", {"alpha": float(self.alpha)})
+        plan.add(_core.ops.activation(self.name, "elu", {"alpha": float(self.alpha)}))
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, Dict
 
+from lamina import _core
 from lamina.layers.layer import Layer
 
 
@@ -37,8 +38,8 @@ class LeakyReLU(Layer):
         self.negative_slope = negative_slope
 
     def _add_to_plan(self, plan: Any) -> None:
-        plan.add_activation(self.name, "leaky_relu",
-                            {"negative_slope": float(self.negative_slope)})
+        plan.add(_core.ops.activation(self.name, "leaky_relu",
+                                      {"negative_slope": float(self.negative_slope)}))
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
+from lamina import _core
 from lamina.layers.layer import Layer
 
 
@@ -46,7 +47,7 @@ class ReLU(Layer):
                   "threshold": float(self.threshold)}
         if self.max_value is not None:
             params["max_value"] = float(self.max_value)
-        plan.add_activation(self.name, "relu", params)
+        plan.add(_core.ops.activation(self.name, "relu", params))
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from lamina import _core
 from lamina.layers.layer import Layer, Shape
 
 
@@ -35,7 +36,7 @@ class Softmax(Layer):
         return tuple(input_shape)
 
     def _add_to_plan(self, plan: Any) -> None:
-        plan.add_activation(self.name, "softmax", {})
+        plan.add(_core.ops.activation(self.name, "softmax", {}))
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from lamina import activations, initializers
+from lamina import _core, activations, initializers
 from lamina.layers.layer import Layer, Shape
 
 
@@ -92,15 +92,9 @@ class Dense(Layer):
 
     def _add_to_plan(self, plan: Any) -> None:
         activation, activation_params = activations.plan_spec(self.activation)
-        plan.add_dense(
-            self.name,
-            self.kernel.shape[0],
-            self.units,
-            activation,
-            self.kernel.value,
-            self.bias.value if self.use_bias else None,
-            activation_params,
-        )
+        op = _core.ops.dense(self.name, self.kernel.shape[0], self.units, activation,
+                             self.use_bias, activation_params)
+        plan.add(op, [self.kernel.value] + ([self.bias.value] if self.use_bias else []))
 
     def get_config(self) -> Dict[str, Any]:
         # serialize_keras_object also names registered custom initializers.

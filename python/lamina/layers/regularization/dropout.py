@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
+from lamina import _core
 from lamina.layers.layer import Layer
 from lamina.utils import rng_utils
 
@@ -48,7 +49,7 @@ class Dropout(Layer):
         self._native_seed = rng_utils.make_seed(seed)
 
     def _add_to_plan(self, plan: Any) -> None:
-        plan.add_dropout(self.name, self.rate, self._native_seed)
+        plan.add(_core.ops.dropout(self.name, self.rate, self._native_seed))
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()

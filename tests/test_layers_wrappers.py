@@ -1,0 +1,147 @@
+"""TimeDistributed and Bidirectional: shapes, weights, configs, gradients,
+saving, and parity with real Keras 3."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from layer_test_utils import check_gradients
+
+import lamina
+
+RNG = np.random.default_rng(0)
+
+
+def _random_weights(model, seed=4):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.weights]
+
+
+def _same_training(lm, km, x, y, loss="mse", steps=3, rtol=1e-4, atol=1e-5):
+    """Same weights in, the same losses and weights after a few SGD steps."""
+    lm.compile(lamina.optimizers.SGD(0.05), loss)
+    km.compile(__import__("keras").optimizers.SGD(0.05), loss)
+    for step in range(steps):
+        np.testing.assert_allclose(lm.train_on_batch(x, y), float(km.train_on_batch(x, y)),
+                                   rtol=rtol, atol=atol, err_msg=f"loss at step {step}")
+    for i, (a, b) in enumerate(zip(lm.get_weights(), km.get_weights())):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=f"weight {i}")
+
+
+def _time_distributed(lib, inner, shape):
+    return lib.Sequential([lib.Input(shape), lib.layers.TimeDistributed(inner(lib))])
+
+
+TD_CASES = {
+    "dense": (lambda lib: lib.layers.Dense(4, activation="tanh"), (5, 3)),
+    "dense_softmax": (lambda lib: lib.layers.Dense(3, activation="softmax"), (4, 6)),
+    "conv2d": (lambda lib: lib.layers.Conv2D(3, 2, activation="relu"), (3, 6, 6, 2)),
+    "flatten": (lambda lib: lib.layers.Flatten(), (3, 2, 4)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TD_CASES))
+def test_time_distributed_shapes_and_weights(case):
+    inner, shape = TD_CASES[case]
+    model = _time_distributed(lamina, inner, shape)
+    layer = model.layers[0]
+    x = RNG.normal(size=(4,) + shape).astype(np.float32)
+    out = model.predict(x, verbose=0)
+    assert out.shape == (4,) + tuple(model.output_shape[1:])
+    assert all(w.path.startswith(layer.name + "/") for w in layer.weights)
+    assert layer.count_params() == layer.layer.count_params()
+    # The wrapped layer applied to each step on its own gives the same rows.
+    step_model = lamina.Sequential([lamina.Input(shape[1:]), layer.layer])
+    for t in range(shape[0]):
+        np.testing.assert_allclose(out[:, t], step_model.predict(x[:, t], verbose=0),
+                                   rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", ["dense", "conv2d"])
+def test_time_distributed_gradients(case):
+    inner, shape = TD_CASES[case]
+    model = _time_distributed(lamina, inner, shape)
+    x = RNG.normal(size=(3,) + shape).astype(np.float32)
+    y = RNG.normal(size=(3,) + tuple(model.output_shape[1:])).astype(np.float32)
+    check_gradients(model, x, y)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("case", ["dense", "conv2d"])
+def test_time_distributed_matches_keras(case, keras_ref):
+    inner, shape = TD_CASES[case]
+    lm, km = _time_distributed(lamina, inner, shape), _time_distributed(keras_ref, inner, shape)
+    weights = _random_weights(lm)
+    lm.set_weights(weights)
+    km.set_weights(weights)
+    x = RNG.normal(size=(6,) + shape).astype(np.float32)
+    np.testing.assert_allclose(lm.predict(x, verbose=0), km.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    lc, kc = lm.layers[0].get_config(), km.layers[0].get_config()
+    for c in (lc, kc, lc["layer"]["config"], kc["layer"]["config"]):
+        c.pop("name")
+    assert lc == kc
+    # Paths are <wrapper>/<layer>/<weight> in both (Keras prefixes the model).
+    assert [(w.path.count("/"), w.path.rsplit("/", 1)[1]) for w in lm.weights] == [
+        (w.path.count("/") - 1, w.path.rsplit("/", 1)[1]) for w in km.weights]
+    y = RNG.normal(size=(6,) + tuple(lm.output_shape[1:])).astype(np.float32)
+    _same_training(lm, km, x, y)
+
+
+@pytest.mark.parity
+def test_time_distributed_softmax_crossentropy_matches_keras(keras_ref):
+    inner, shape = TD_CASES["dense_softmax"]
+    lm, km = _time_distributed(lamina, inner, shape), _time_distributed(keras_ref, inner, shape)
+    km.set_weights(lm.get_weights())
+    x = RNG.normal(size=(8,) + shape).astype(np.float32)
+    y = RNG.integers(0, 3, size=(8, shape[0]))
+    _same_training(lm, km, x, y, loss="sparse_categorical_crossentropy")
+
+
+@pytest.mark.parity
+def test_time_distributed_saves_as_keras_does(tmp_path, keras_ref):
+    inner, shape = TD_CASES["dense"]
+    lm = _time_distributed(lamina, inner, shape)
+    lm.set_weights(_random_weights(lm))
+    x = RNG.normal(size=(4,) + shape).astype(np.float32)
+    lm.save(tmp_path / "lamina.keras")
+    loaded = keras_ref.models.load_model(tmp_path / "lamina.keras")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), lm.predict(x, verbose=0), atol=1e-6)
+    km = _time_distributed(keras_ref, inner, shape)
+    km.set_weights(_random_weights(km, seed=7))
+    km.save(tmp_path / "keras.keras")
+    back = lamina.models.load_model(tmp_path / "keras.keras")
+    np.testing.assert_allclose(back.predict(x, verbose=0), km.predict(x, verbose=0), atol=1e-6)
+
+
+def test_time_distributed_freezing_reaches_the_wrapped_layer():
+    inner, shape = TD_CASES["dense"]
+    model = _time_distributed(lamina, inner, shape)
+    layer = model.layers[0]
+    layer.trainable = False
+    assert not layer.layer.trainable
+    assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 2
+    before = model.get_weights()
+    model.compile("sgd", "mse")
+    x = RNG.normal(size=(4,) + shape).astype(np.float32)
+    model.fit(x, np.ones((4, 5, 4), np.float32), verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_time_distributed_errors():
+    with pytest.raises(ValueError, match="Please initialize `TimeDistributed` layer with a"):
+        lamina.layers.TimeDistributed("dense")
+    with pytest.raises(ValueError, match="at least 3 dimensions, received: \\(None, 4\\)"):
+        lamina.Sequential([lamina.Input((4,)), lamina.layers.TimeDistributed(
+            lamina.layers.Dense(2))])
+    with pytest.raises(ValueError, match="TimeDistributed\\(BatchNormalization\\)"):
+        lamina.Sequential([lamina.Input((3, 4)), lamina.layers.TimeDistributed(
+            lamina.layers.BatchNormalization())])
+
+
+def test_time_distributed_config_round_trip():
+    layer = lamina.layers.TimeDistributed(lamina.layers.Dense(3, activation="relu"))
+    clone = lamina.layers.TimeDistributed.from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    assert isinstance(clone.layer, lamina.layers.Dense) and clone.layer.units == 3
