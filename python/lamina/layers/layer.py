@@ -69,6 +69,11 @@ class Layer:
     # otherwise, passes it on). A mask reaching a layer without it is dropped
     # with a warning, as Keras 3 does.
     supports_masking = False
+    # Set by the model before `_add_to_plan`: whether the model is trainable
+    # (a frozen model freezes BatchNormalization's behaviour too) and whether
+    # a mask reaches this layer's input.
+    _model_trainable = True
+    _masked_input = False
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ from lamina.layers.layer import Layer, Shape
 MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
-def _renamed_copy(layer: Layer, prefix: str, **overrides: Any) -> Layer:
+def _renamed_copy(layer: Layer, prefix: str, **overrides: Any) -> Any:
     """A fresh layer of `layer`'s config named `<prefix>_<name>`, as Keras
     makes the two directions."""
     from lamina.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
@@ -59,6 +59,7 @@ class Bidirectional(Wrapper):
                 '{"sum", "mul", "ave", "concat", None}')
         super().__init__(**kwargs)
         self.forward_layer = _renamed_copy(layer, "forward")
+        self.backward_layer: Any
         if backward_layer is None:
             self.backward_layer = _renamed_copy(layer, "backward", go_backwards=True)
         else:
@@ -70,9 +71,9 @@ class Bidirectional(Wrapper):
                 sub.zero_output_for_mask = sub.return_sequences
         self.merge_mode = merge_mode
         self._initial_weights = list(weights) if weights else None
-        self.stateful = layer.stateful
-        self.return_sequences = layer.return_sequences
-        self.return_state = layer.return_state
+        self.stateful = self.forward_layer.stateful
+        self.return_sequences = self.forward_layer.return_sequences
+        self.return_state = self.forward_layer.return_state
         if not self._trainable:
             self.trainable = False
 
@@ -132,8 +133,8 @@ class Bidirectional(Wrapper):
         plan.add(op, forward.weights + backward.weights)
 
     def reset_states(self) -> None:
-        for layer in self._wrapped():
-            layer.reset_states()
+        self.forward_layer.reset_states()
+        self.backward_layer.reset_states()
 
     def _saving_children(self) -> List[Tuple[str, Layer]]:
         return [("forward_layer", self.forward_layer), ("backward_layer", self.backward_layer)]
