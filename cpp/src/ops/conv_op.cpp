@@ -59,8 +59,9 @@ class ConvOp final : public Op {
     ConvGeometry g = geom_;
     g.batch = batch;
     float* z = epi_.linear_out(y);
-    conv2d_forward_f32(g, x, params_[0].value, use_bias_ ? params_[1].value : nullptr, z);
-    epi_.forward(z, y, batch * out_numel_ / g.out_c, g.out_c);
+    const ActivationSpec* fused = epi_.fusable();
+    conv2d_forward_f32(g, x, params_[0].value, use_bias_ ? params_[1].value : nullptr, z, fused);
+    if (fused == nullptr) epi_.forward(z, y, batch * out_numel_ / g.out_c, g.out_c);
   }
 
   void backward(const float* x, const float* y, float* dy, float* dx, int64_t batch,

@@ -22,6 +22,9 @@ class Epilogue {
   void reserve(int64_t elements) {
     if (keeps_logits()) logits_.reserve(static_cast<size_t>(elements));
   }
+  // The activation a linear kernel may apply itself as it writes the output
+  // (when the pre-activation is not kept), or null.
+  const ActivationSpec* fusable() const { return keeps_logits() ? nullptr : &act_; }
   // Where the linear op writes: the output itself unless the logits are kept.
   float* linear_out(float* y) { return keeps_logits() ? logits_.data() : y; }
 

@@ -205,10 +205,14 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
 }
 
 #if defined(LAMINA_X86)
+// Writing MXCSR serialises the pipeline; nested guards (every kernel entry
+// inside a training step) find the bits already set and leave it alone.
 DenormalGuard::DenormalGuard() : saved_(_mm_getcsr()) {
-  _mm_setcsr(saved_ | 0x8040);  // FTZ (bit 15) | DAZ (bit 6)
+  if ((saved_ & 0x8040u) != 0x8040u) _mm_setcsr(saved_ | 0x8040u);  // FTZ (bit 15) | DAZ (bit 6)
 }
-DenormalGuard::~DenormalGuard() { _mm_setcsr(saved_); }
+DenormalGuard::~DenormalGuard() {
+  if ((saved_ & 0x8040u) != 0x8040u) _mm_setcsr(saved_);
+}
 #else
 DenormalGuard::DenormalGuard() : saved_(0) {}
 DenormalGuard::~DenormalGuard() {}

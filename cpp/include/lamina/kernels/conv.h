@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <string>
 
+#include "lamina/kernels/activation.h"
 #include "lamina/kernels/kernel_table.h"
 
 namespace lamina {
@@ -87,9 +88,12 @@ ConvOutput conv_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t 
 ConvOutput conv_transpose_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
                                       Padding padding, int64_t output_padding);
 
-// y = conv(x, w) (+ bias[out_c] when bias is non-null). y is overwritten.
+// y = act(conv(x, w) (+ bias[out_c] when bias is non-null)), act linear
+// when activation is null. y is overwritten. The bias and activation run on
+// each block while it is in cache (not softmax).
 void conv2d_forward_f32(const KernelTable& kt, const ConvGeometry& g, const float* x,
-                        const float* w, const float* bias, float* y);
+                        const float* w, const float* bias, float* y,
+                        const ActivationSpec* activation = nullptr);
 // dx = dL/dx given dy = dL/dy [batch, out_h, out_w, out_c]; dx is overwritten.
 void conv2d_backward_data_f32(const KernelTable& kt, const ConvGeometry& g, const float* dy,
                               const float* w, float* dx);
@@ -111,8 +115,9 @@ inline void conv2d_transpose_f32(const KernelTable& kt, const ConvGeometry& g, c
 }
 
 inline void conv2d_forward_f32(const ConvGeometry& g, const float* x, const float* w,
-                               const float* bias, float* y) {
-  conv2d_forward_f32(active_kernels(), g, x, w, bias, y);
+                               const float* bias, float* y,
+                               const ActivationSpec* activation = nullptr) {
+  conv2d_forward_f32(active_kernels(), g, x, w, bias, y, activation);
 }
 inline void conv2d_backward_data_f32(const ConvGeometry& g, const float* dy, const float* w,
                                      float* dx) {

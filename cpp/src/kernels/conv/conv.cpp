@@ -119,13 +119,6 @@ void col2im_add(const ConvGeometry& g, const float* cols, int64_t r0, int64_t r1
   }
 }
 
-void add_bias(const float* bias, int64_t rows, int64_t cols, float* y) {
-  for (int64_t r = 0; r < rows; ++r) {
-    float* yr = y + r * cols;
-    for (int64_t c = 0; c < cols; ++c) yr[c] += bias[c];
-  }
-}
-
 // Fixed blocks for the kernel gradient's reduction over `rows` rows, each
 // producing a partial of `partial_size` floats.
 int64_t reduction_blocks(int64_t rows, int64_t partial_size) {
@@ -134,13 +127,17 @@ int64_t reduction_blocks(int64_t rows, int64_t partial_size) {
   return std::max<int64_t>(1, blocks);
 }
 
-// dw (+)= sum over blocks of partial[b] (each `size` floats), in block order.
+// dw (+)= sum over blocks of partial[b] (each `size` floats), in block order:
+// each thread adds whole partials over its slice of dw, contiguous and
+// vectorised.
 void sum_partials(const float* partial, int64_t blocks, int64_t size, float* dw, bool accumulate) {
   parallel_for(size, 4096, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      float s = accumulate ? dw[i] : 0.0f;
-      for (int64_t b = 0; b < blocks; ++b) s += partial[b * size + i];
-      dw[i] = s;
+    float* __restrict out = dw + i0;
+    const int64_t n = i1 - i0;
+    if (!accumulate) std::memcpy(out, partial + i0, sizeof(float) * static_cast<size_t>(n));
+    for (int64_t b = accumulate ? 0 : 1; b < blocks; ++b) {
+      const float* __restrict p = partial + b * size + i0;
+      for (int64_t i = 0; i < n; ++i) out[i] += p[i];
     }
   });
 }
@@ -148,24 +145,26 @@ void sum_partials(const float* partial, int64_t blocks, int64_t size, float* dw,
 }  // namespace
 
 void conv2d_forward_f32(const KernelTable& kt, const ConvGeometry& g, const float* x,
-                        const float* w, const float* bias, float* y) {
+                        const float* w, const float* bias, float* y,
+                        const ActivationSpec* activation) {
   g.validate();
   DenormalGuard guard;
   const int64_t oh_n = g.out_h(), ow_n = g.out_w();
   const int64_t rows = g.batch * oh_n * ow_n;
   if (is_depthwise(g)) {
     const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, ow_n * g.out_c));
-    parallel_for(g.batch * oh_n, grain,
-                 [&](int64_t r0, int64_t r1) { kt.depthwise_forward(g, x, w, bias, y, r0, r1); });
+    parallel_for(g.batch * oh_n, grain, [&](int64_t r0, int64_t r1) {
+      kt.depthwise_forward(g, x, w, bias, y, r0, r1);
+      if (activation != nullptr) {
+        float* block = y + r0 * ow_n * g.out_c;
+        activation_forward(*activation, block, block, (r1 - r0) * ow_n, g.out_c);
+      }
+    });
     return;
   }
   if (is_pointwise(g)) {
-    gemm_f32(kt, false, false, rows, g.out_c, g.in_c, x, g.in_c, w, g.out_c, y, g.out_c, false);
-    if (bias != nullptr) {
-      parallel_for(rows, 256, [&](int64_t r0, int64_t r1) {
-        add_bias(bias, r1 - r0, g.out_c, y + r0 * g.out_c);
-      });
-    }
+    gemm_f32(kt, false, false, rows, g.out_c, g.in_c, x, g.in_c, w, g.out_c, y, g.out_c, false,
+             GemmEpilogue{bias, activation});
     return;
   }
   const int64_t block = rows_per_block(g);
@@ -177,10 +176,10 @@ void conv2d_forward_f32(const KernelTable& kt, const ConvGeometry& g, const floa
       const int64_t r0 = b * block, r1 = std::min(rows, r0 + block);
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         im2col(g, x, r0, r1, grp, cols);
+        const GemmEpilogue epilogue{bias != nullptr ? bias + grp * cog : nullptr, activation};
         gemm_f32(kt, false, false, r1 - r0, cog, k, cols, k, w + grp * cog, g.out_c,
-                 y + r0 * g.out_c + grp * cog, g.out_c, false);
+                 y + r0 * g.out_c + grp * cog, g.out_c, false, epilogue);
       }
-      if (bias != nullptr) add_bias(bias, r1 - r0, g.out_c, y + r0 * g.out_c);
     }
   });
 }
