@@ -55,3 +55,30 @@ def test_pooling_errors() -> None:
 def test_pooling_aliases() -> None:
     assert lamina.layers.MaxPool2D is lamina.layers.MaxPooling2D
     assert lamina.layers.GlobalAvgPool1D is lamina.layers.GlobalAveragePooling1D
+
+
+@pytest.mark.parametrize("conv", ["Conv1D", "Conv2D"])
+def test_relu_gradient_applied_by_the_max_pool_after_it(conv):
+    # Conv(relu) -> MaxPooling hands relu's gradient to the pool (one pass
+    # fewer); with an Identity between them it is not paired. Same gradients.
+    rank = 1 if conv == "Conv1D" else 2
+    shape = (12, 3) if rank == 1 else (8, 8, 3)
+    pool = getattr(lamina.layers, f"MaxPooling{rank}D")
+
+    def model(between):
+        layers = [lamina.Input(shape), getattr(lamina.layers, conv)(4, 3, activation="relu")]
+        layers += between + [pool(2), lamina.layers.Flatten(), lamina.layers.Dense(2)]
+        m = lamina.Sequential(layers)
+        m.compile(lamina.optimizers.SGD(0.0), "mse")
+        return m
+
+    paired, unpaired = model([]), model([lamina.layers.Identity()])
+    unpaired.set_weights(paired.get_weights())
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6,) + shape).astype(np.float32)
+    y = rng.normal(size=(6, 2)).astype(np.float32)
+    paired.train_on_batch(x, y)
+    unpaired.train_on_batch(x, y)
+    for a, b in zip(paired._plan.gradients(), unpaired._plan.gradients()):
+        np.testing.assert_array_equal(a, b)
+    assert np.abs(paired._plan.gradients()[0]).sum() > 0

@@ -192,3 +192,23 @@ def test_pooling_matches_torch_when_installed():
         functional.avg_pool2d(xt, 2, 2).permute(0, 2, 3, 1).numpy(),
         rtol=1e-6,
     )
+
+
+@pytest.mark.parametrize("idx", range(len(CASES)))
+@pytest.mark.parametrize("isa", ISAS)
+def test_max_pool_relu_gate_applies_relus_gradient(isa, idx):
+    # After a relu (x >= 0, many windows all zero), the gated gradient equals
+    # relu's gradient applied to the plain one: zero where the window's
+    # maximum is 0.
+    shape, pool, strides, pads = CASES[idx]
+    rng = np.random.default_rng(40 + idx)
+    x = np.maximum(rng.standard_normal(shape), 0.0)
+    x[..., 0] = 0.0  # a channel of all-zero windows
+    dy = rng.standard_normal(K.max_pool2d_forward_f64_ref(x, pool, strides, pads).shape)
+    plain = K.max_pool2d_backward_f64_ref(x, dy, pool, strides, pads)
+    expected = np.where(x > 0, plain, 0.0)
+    gated_ref = K.max_pool2d_backward_f64_ref(x, dy, pool, strides, pads, relu_gate=True)
+    np.testing.assert_allclose(gated_ref, expected, atol=1e-12)
+    gated = K.max_pool2d_backward(x.astype(np.float32), dy.astype(np.float32), pool, strides,
+                                  pads, isa=isa, relu_gate=True)
+    np.testing.assert_allclose(gated, expected, rtol=1e-5, atol=1e-6)

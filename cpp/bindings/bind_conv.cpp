@@ -325,8 +325,10 @@ void register_conv_kernels(py::module_& km) {
 
   auto max_backward = [](auto tag, const char* name, auto run) {
     using T = decltype(tag);
-    return [name, run](Arr<T> x, Arr<T> dy, Pair pool, Pair strides, Quad pads, Isa isa) {
+    return [name, run](Arr<T> x, Arr<T> dy, Pair pool, Pair strides, Quad pads, Isa isa,
+                       bool relu_gate) {
       auto g = pool_geometry(x, pool, strides, pads, name);
+      g.relu_gate = relu_gate;
       require_shape(dy, {g.batch, g.out_h(), g.out_w(), g.channels}, name, "dy");
       Arr<T> dx = like<T>(x);
       T* dxp = dx.mutable_data();
@@ -343,13 +345,15 @@ void register_conv_kernels(py::module_& km) {
                lamina::max_pool2d_backward_f32(kt, g, x, dy, dx);
              }),
          py::arg("x"), py::arg("dy"), py::arg("pool"), py::arg("strides"),
-         py::arg("pads") = Quad{0, 0, 0, 0}, py::arg("isa") = py::none());
+         py::arg("pads") = Quad{0, 0, 0, 0}, py::arg("isa") = py::none(),
+         py::arg("relu_gate") = false);
   km.def("max_pool2d_backward_f64_ref",
          max_backward(double{}, "max_pool2d_backward",
                       [](const PoolGeometry& g, const double* x, const double* dy, double* dx,
                          const Isa&) { lamina::max_pool2d_backward_f64_ref(g, x, dy, dx); }),
          py::arg("x"), py::arg("dy"), py::arg("pool"), py::arg("strides"),
-         py::arg("pads") = Quad{0, 0, 0, 0}, py::arg("isa") = py::none());
+         py::arg("pads") = Quad{0, 0, 0, 0}, py::arg("isa") = py::none(),
+         py::arg("relu_gate") = false);
 
   auto avg_backward = [](auto tag, const char* name, auto run) {
     using T = decltype(tag);

@@ -85,6 +85,18 @@ class Op {
   // forward and valid through backward. Ops that ignore masks ignore it.
   virtual void set_input_mask(const float* mask) {}
 
+  // A plain relu followed by max pooling: the pool routes each window's
+  // gradient to its maximum only, so it can apply relu's gradient as well
+  // (nothing where that maximum is not positive) and the op before it skips
+  // its own pass over the gradient. The plan pairs the two.
+  //
+  // Producer: whether its output is a plain relu it applies itself; if so,
+  // `skip` turns its relu backward off (or back on).
+  virtual bool skip_relu_backward(bool skip) { return false; }
+  // Consumer: whether it can gate its input gradient that way; `on` sets it.
+  virtual bool relu_gate_supported() const { return false; }
+  virtual void set_relu_gate(bool on) {}
+
   std::vector<Param>& params() { return params_; }
   // Every param the plan binds and trains for this op in binding order: its
   // own, or for an op that wraps others (Bidirectional, TimeDistributed)

@@ -82,6 +82,25 @@ void Plan::plan_masks() {
   mask_source_[ops_.size()] = source;
 }
 
+void Plan::pair_relu_gates() {
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    ops_[i]->skip_relu_backward(false);
+    ops_[i]->set_relu_gate(false);
+  }
+  for (size_t i = 1; i < ops_.size(); ++i) {
+    Op& producer = *ops_[i - 1];
+    Op& consumer = *ops_[i];
+    // An activity regularizer adds its gradient at the producer's output,
+    // which relu's gradient must still multiply: no pairing there.
+    const bool regularized = i - 1 < activity_reg_.size() && activity_reg_[i - 1].active();
+    if (producer.is_view() || consumer.is_view() || regularized ||
+        !consumer.relu_gate_supported()) {
+      continue;
+    }
+    if (producer.skip_relu_backward(true)) consumer.set_relu_gate(true);
+  }
+}
+
 bool Plan::output_masked() {
   plan_masks();
   return mask_source_.back() >= 0;
@@ -163,6 +182,7 @@ void Plan::check_ready_for_training() const {
 void Plan::reserve(int64_t rows) {
   if (rows <= capacity_) return;
   plan_masks();
+  pair_relu_gates();
   int64_t widest = shape_numel(input_shape_);
   for (size_t i = 0; i < ops_.size(); ++i) {
     const int64_t numel = shape_numel(shapes_[i + 1]);
@@ -367,6 +387,7 @@ void Plan::set_activity_regularizer(int64_t op_index, const L1L2& r) {
   }
   activity_reg_.resize(ops_.size());
   activity_reg_[static_cast<size_t>(op_index)] = r;
+  capacity_ = 0;  // relu/pool pairing depends on it
 }
 
 double Plan::activity_penalty(int64_t rows) {

@@ -75,6 +75,7 @@ class ConvOp final : public Op {
     if (dx != nullptr) conv2d_backward_data_f32(g, dy, params_[0].value, dx);
   }
 
+  bool skip_relu_backward(bool skip) override { return epi_.skip_relu_backward(skip); }
   Activation output_activation() const override { return epi_.kind(); }
   const float* preactivation(const float*) const override { return epi_.logits(); }
 

@@ -4,6 +4,7 @@
 // loss needs it, as in Dense.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "lamina/kernels.h"
@@ -35,8 +36,16 @@ class Epilogue {
   // in place; nothing to do when the loss already gave it there.
   void backward(const float* y, float* dy, int64_t rows, int64_t cols,
                 bool dy_is_preactivation) const {
-    if (dy_is_preactivation) return;
+    if (dy_is_preactivation || skip_backward_) return;
     activation_backward(act_, keeps_logits() ? logits_.data() : nullptr, y, dy, dy, rows, cols);
+  }
+
+  // Op::skip_relu_backward for the op this epilogue ends.
+  bool skip_relu_backward(bool skip) {
+    const bool plain_relu = act_.kind == Activation::kRelu && act_.negative_slope == 0.0 &&
+                            act_.threshold == 0.0 && std::isinf(act_.max_value);
+    skip_backward_ = skip && plain_relu;
+    return plain_relu;
   }
 
   Activation kind() const { return act_.kind; }
@@ -45,6 +54,7 @@ class Epilogue {
  private:
   ActivationSpec act_;
   Buffer logits_;
+  bool skip_backward_ = false;
 };
 
 }  // namespace lamina

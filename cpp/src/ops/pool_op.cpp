@@ -72,11 +72,15 @@ class PoolOp final : public Op {
     }
   }
 
+  bool relu_gate_supported() const override { return kind_ == PoolKind::kMax; }
+  void set_relu_gate(bool on) override { relu_gate_ = on && kind_ == PoolKind::kMax; }
+
   void backward(const float* x, const float*, float* dy, float* dx, int64_t batch,
                 const StepContext&, bool) override {
     if (dx == nullptr) return;
     PoolGeometry g = geom_;
     g.batch = batch;
+    g.relu_gate = relu_gate_;
     if (kind_ == PoolKind::kMax) {
       max_pool2d_backward_f32(g, x, dy, dx);
     } else {
@@ -89,6 +93,7 @@ class PoolOp final : public Op {
   PoolSpec spec_;
   std::string kind_name_;
   PoolGeometry geom_;
+  bool relu_gate_ = false;
 };
 
 class GlobalPoolOp final : public Op {

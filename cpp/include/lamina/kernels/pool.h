@@ -29,6 +29,10 @@ struct PoolGeometry {
   // Each pad must be smaller than the window along its axis, so every window
   // holds at least one real element.
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  // Max-pool backward only: x is a relu's output, and a window whose maximum
+  // is not positive passes no gradient (relu's own gradient, applied here so
+  // the layer before skips a pass over the gradient).
+  bool relu_gate = false;
 
   int64_t out_h() const;
   int64_t out_w() const;

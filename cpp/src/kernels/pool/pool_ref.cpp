@@ -63,7 +63,7 @@ void max_pool2d_backward_f64_ref(const PoolGeometry& g, const double* x, const d
         if (x[at(h, w)] > x[arg]) arg = at(h, w);
       }
     }
-    dx[arg] += dy[yi];
+    if (!g.relu_gate || x[arg] > 0.0) dx[arg] += dy[yi];
   });
 }
 
