@@ -145,3 +145,133 @@ def test_time_distributed_config_round_trip():
     clone = lamina.layers.TimeDistributed.from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
     assert isinstance(clone.layer, lamina.layers.Dense) and clone.layer.units == 3
+
+
+# -- Bidirectional -------------------------------------------------------------------------
+
+def _bidirectional(lib, cell, merge_mode="concat", return_sequences=False, masked=False,
+                   shape=(6, 3), **kwargs):
+    layers = [lib.Input(shape)]
+    if masked:
+        layers.append(lib.layers.Masking(0.0))
+    rnn = getattr(lib.layers, cell)(4, return_sequences=return_sequences, **kwargs)
+    layers.append(lib.layers.Bidirectional(rnn, merge_mode=merge_mode))
+    return lib.Sequential(layers)
+
+
+def _sequences(n=5, shape=(6, 3), masked=False, seed=1):
+    x = np.random.default_rng(seed).normal(size=(n,) + shape).astype(np.float32)
+    if masked:
+        # Padding at the end of some sequences and in the middle of one.
+        x[0, 4:] = 0.0
+        x[1, 2:] = 0.0
+        x[3, 1] = 0.0
+    return x
+
+
+BIDI_CASES = [
+    ("LSTM", "concat", False), ("LSTM", "sum", True), ("GRU", "mul", True),
+    ("GRU", "ave", False), ("SimpleRNN", "concat", True),
+]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("cell,merge_mode,return_sequences", BIDI_CASES)
+@pytest.mark.parametrize("masked", [False, True])
+def test_bidirectional_matches_keras(cell, merge_mode, return_sequences, masked, keras_ref):
+    lm = _bidirectional(lamina, cell, merge_mode, return_sequences, masked)
+    km = _bidirectional(keras_ref, cell, merge_mode, return_sequences, masked)
+    weights = _random_weights(lm)
+    lm.set_weights(weights)
+    km.set_weights(weights)
+    x = _sequences(masked=masked)
+    out = lm.predict(x, verbose=0)
+    np.testing.assert_allclose(out, km.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    if masked and return_sequences:
+        # Keras zeros the masked steps of both directions' sequences here.
+        np.testing.assert_array_equal(out[1, 2:], 0.0)
+    y = np.random.default_rng(2).normal(size=out.shape).astype(np.float32)
+    _same_training(lm, km, x, y, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parity
+def test_bidirectional_config_weights_and_paths_match_keras(keras_ref):
+    lm = _bidirectional(lamina, "GRU", return_sequences=True)
+    km = _bidirectional(keras_ref, "GRU", return_sequences=True)
+    lc, kc = lm.layers[0].get_config(), km.layers[0].get_config()
+    for c in (lc, kc):
+        c.pop("name")
+        for key in ("layer", "backward_layer"):
+            c[key]["config"].pop("name")
+    assert lc == kc
+    assert [w.shape for w in lm.weights] == [tuple(w.shape) for w in km.weights]
+    assert [w.path.split("/", 1)[1] for w in lm.weights] == [
+        w.path.split("/", 2)[2] for w in km.weights]
+    assert lm.layers[0].forward_layer.name.startswith("forward_")
+    assert lm.layers[0].backward_layer.go_backwards
+
+
+@pytest.mark.parity
+def test_bidirectional_saves_as_keras_does(tmp_path, keras_ref):
+    lm = _bidirectional(lamina, "LSTM", return_sequences=True)
+    lm.set_weights(_random_weights(lm))
+    x = _sequences()
+    lm.save(tmp_path / "lamina.keras")
+    loaded = keras_ref.models.load_model(tmp_path / "lamina.keras")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), lm.predict(x, verbose=0), atol=1e-6)
+    km = _bidirectional(keras_ref, "GRU")
+    km.set_weights(_random_weights(km, seed=9))
+    km.save(tmp_path / "keras.keras")
+    back = lamina.models.load_model(tmp_path / "keras.keras")
+    np.testing.assert_allclose(back.predict(x, verbose=0), km.predict(x, verbose=0), atol=1e-6)
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "mul"])
+def test_bidirectional_gradients(merge_mode):
+    model = _bidirectional(lamina, "GRU", merge_mode, return_sequences=True, masked=True,
+                           shape=(4, 2))
+    x = _sequences(n=3, shape=(4, 2), masked=True)
+    y = np.random.default_rng(3).normal(size=(3, 4, 8 if merge_mode == "concat" else 4))
+    check_gradients(model, x, y.astype(np.float32))
+
+
+def test_bidirectional_backward_layer_and_errors():
+    custom = lamina.layers.Bidirectional(
+        lamina.layers.LSTM(3), backward_layer=lamina.layers.GRU(2, go_backwards=True))
+    model = lamina.Sequential([lamina.Input((5, 2)), custom])
+    assert model.output_shape == (None, 5)
+    assert model.predict(_sequences(n=2, shape=(5, 2)), verbose=0).shape == (2, 5)
+    with pytest.raises(ValueError, match="Please initialize `Bidirectional` layer with a"):
+        lamina.layers.Bidirectional("lstm")
+    with pytest.raises(ValueError, match="Invalid merge mode. Received: max"):
+        lamina.layers.Bidirectional(lamina.layers.LSTM(2), merge_mode="max")
+    with pytest.raises(ValueError, match="should have different `go_backwards` value"):
+        lamina.layers.Bidirectional(lamina.layers.LSTM(2),
+                                    backward_layer=lamina.layers.LSTM(2))
+    with pytest.raises(ValueError, match='same value for attribute "return_sequences"'):
+        lamina.layers.Bidirectional(lamina.layers.LSTM(2, return_sequences=True),
+                                    backward_layer=lamina.layers.LSTM(2, go_backwards=True))
+    with pytest.raises(ValueError, match="merge_mode=None"):
+        lamina.Sequential([lamina.Input((5, 2)), lamina.layers.Bidirectional(
+            lamina.layers.LSTM(2), merge_mode=None)])
+
+
+def test_bidirectional_config_round_trip_and_freezing():
+    layer = lamina.layers.Bidirectional(lamina.layers.GRU(3, return_sequences=True), "sum")
+    clone = lamina.layers.Bidirectional.from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    model = lamina.Sequential([lamina.Input((4, 2)), clone])
+    clone.trainable = False
+    assert not clone.forward_layer.trainable and not clone.backward_layer.trainable
+    assert clone.trainable_weights == [] and len(model.non_trainable_weights) == 6
+
+
+def test_stateful_bidirectional_carries_and_resets_state():
+    layer = lamina.layers.Bidirectional(lamina.layers.LSTM(3, stateful=True))
+    model = lamina.Sequential([lamina.Input((4, 2), batch_size=2), layer])
+    x = _sequences(n=2, shape=(4, 2))
+    first = model.predict(x, verbose=0, batch_size=2)
+    second = model.predict(x, verbose=0, batch_size=2)
+    assert not np.allclose(first, second)  # the state carried over
+    model.reset_states()
+    np.testing.assert_allclose(model.predict(x, verbose=0, batch_size=2), first, atol=1e-6)
