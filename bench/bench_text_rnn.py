@@ -123,7 +123,7 @@ def run_torch(cell: str, x, y, epochs: int, batch: int, threads: int) -> Dict[st
             loss = loss_fn(logits, yt[idx])
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
             correct += int(((logits > 0).float() == yt[idx]).sum())
         return {"loss": total / limit, "accuracy": correct / limit}
 
