@@ -162,6 +162,54 @@ def test_masked_loss_and_metrics_match_keras(keras_ref: Any, weighting: str) -> 
     _assert_histories_equal({k: [v] for k, v in lr.items()}, {k: [v] for k, v in kr.items()})
 
 
+@pytest.mark.parity
+@pytest.mark.parametrize("reduction", ["sum", "mean_with_sample_weight"])
+def test_masked_loss_reductions_match_keras(keras_ref: Any, reduction: str) -> None:
+    x = _padded_ids()
+    rng = np.random.default_rng(8)
+    y = rng.integers(0, C, size=(N, T))
+    temporal = rng.uniform(0.5, 2.0, size=(N, T)).astype(np.float32)
+    km, lm = _pair(keras_ref, _tagger)
+    for model, lib in ((km, keras_ref), (lm, lamina)):
+        model.compile(lib.optimizers.SGD(0.05),
+                      lib.losses.SparseCategoricalCrossentropy(reduction=reduction))
+    kh = km.fit(x, y, sample_weight=temporal, epochs=2, batch_size=8, shuffle=False,
+                verbose=0).history
+    lh = lm.fit(x, y, sample_weight=temporal, epochs=2, batch_size=8, shuffle=False,
+                verbose=0).history
+    _assert_histories_equal(lh, kh)
+    _assert_weights_equal(lm, km)
+
+
+@pytest.mark.parity
+def test_python_side_metric_functions_read_the_mask(keras_ref: Any) -> None:
+    """A user's metric function runs in Python; Keras's MeanMetricWrapper
+    folds the output mask into its weights, and so does lamina."""
+    x = _padded_ids()
+    rng = np.random.default_rng(9)
+    y = rng.normal(size=(N, T, 2)).astype(np.float32)
+    sw = rng.uniform(0.5, 2.0, size=N).astype(np.float32)
+
+    def build(lib: Any) -> Any:
+        return lib.Sequential([lib.Input((T,)), lib.layers.Embedding(V, 3, mask_zero=True),
+                               lib.layers.Dense(2)])
+
+    def mean_abs(lib: Any) -> Any:
+        def my_mae(y_true: Any, y_pred: Any) -> Any:
+            return lib.ops.mean(lib.ops.abs(y_true - y_pred), axis=-1)
+        return my_mae
+
+    km, lm = _pair(keras_ref, build)
+    for model, lib in ((km, keras_ref), (lm, lamina)):
+        model.compile(lib.optimizers.SGD(0.05), "mse", metrics=[mean_abs(lib)],
+                      weighted_metrics=[mean_abs(lib)])
+    kh = km.fit(x, y, sample_weight=sw[:, None], epochs=2, batch_size=8, shuffle=False,
+                verbose=0).history
+    lh = lm.fit(x, y, sample_weight=sw, epochs=2, batch_size=8, shuffle=False,
+                verbose=0).history
+    _assert_histories_equal(lh, kh)
+
+
 def test_mask_is_the_loss_weight_per_timestep() -> None:
     """One batch by hand: sum(loss * w * m) / count(m) (Keras's apply_mask
     for sum_over_batch_size), metrics averaged over unmasked steps."""
