@@ -210,6 +210,22 @@ def test_python_side_metric_functions_read_the_mask(keras_ref: Any) -> None:
     _assert_histories_equal(lh, kh)
 
 
+@pytest.mark.parity
+def test_mask_in_validation_and_grouped_steps_matches_keras(keras_ref: Any) -> None:
+    x = _padded_ids()
+    y = np.random.default_rng(10).integers(0, C, size=(N, T))
+    km, lm = _pair(keras_ref, _tagger)
+    for model, lib in ((km, keras_ref), (lm, lamina)):
+        model.compile(lib.optimizers.SGD(0.5), "sparse_categorical_crossentropy",
+                      metrics=["accuracy"], steps_per_execution=3)
+    args = dict(epochs=2, batch_size=8, shuffle=False, verbose=0,
+                validation_data=(x[::-1], y[::-1]))
+    kh = km.fit(x, y, **args).history
+    lh = lm.fit(x, y, **args).history
+    _assert_histories_equal(lh, kh)
+    _assert_weights_equal(lm, km)
+
+
 def test_mask_is_the_loss_weight_per_timestep() -> None:
     """One batch by hand: sum(loss * w * m) / count(m) (Keras's apply_mask
     for sum_over_batch_size), metrics averaged over unmasked steps."""
