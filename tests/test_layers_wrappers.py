@@ -275,3 +275,16 @@ def test_stateful_bidirectional_carries_and_resets_state():
     assert not np.allclose(first, second)  # the state carried over
     model.reset_states()
     np.testing.assert_allclose(model.predict(x, verbose=0, batch_size=2), first, atol=1e-6)
+
+
+@pytest.mark.parity
+def test_time_distributed_passes_the_mask_to_the_loss(keras_ref):
+    def build(lib):
+        return lib.Sequential([lib.Input((6, 3)), lib.layers.Masking(0.0),
+                               lib.layers.TimeDistributed(lib.layers.Dense(2))])
+
+    lm, km = build(lamina), build(keras_ref)
+    km.set_weights(lm.get_weights())
+    x = _sequences(masked=True)
+    y = np.random.default_rng(6).normal(size=(5, 6, 2)).astype(np.float32)
+    _same_training(lm, km, x, y)

@@ -342,6 +342,19 @@ void register_plan(py::module_& m) {
              }
              return out;
            })
+      .def("last_output_mask",
+           [](PyPlan& p) -> py::object {
+             // A copy of the last step's output mask, [rows, output shape[:-1]...],
+             // or None when no mask reaches the output.
+             const float* mask = p.plan->last_output_mask();
+             if (mask == nullptr) return py::none();
+             std::vector<py::ssize_t> shape{p.plan->last_rows()};
+             const lamina::Shape& out_shape = p.plan->output_shape();
+             for (size_t i = 0; i + 1 < out_shape.size(); ++i) shape.push_back(out_shape[i]);
+             py::array_t<float> out(shape);
+             std::copy(mask, mask + out.size(), out.mutable_data());
+             return std::move(out);
+           })
       .def("gradients",
            [](PyPlan& p) {
              // Copies of the last step's weight gradients, in weight order.

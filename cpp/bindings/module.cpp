@@ -28,5 +28,6 @@ PYBIND11_MODULE(_core, m) {
   lamina_bind::register_ops_preprocessing(ops);
   lamina_bind::register_ops_noise(ops);
   lamina_bind::register_ops_wrappers(ops);
+  lamina_bind::register_ops_sequence(ops);
   lamina_bind::register_plan(m);
 }

@@ -119,6 +119,10 @@ class Plan {
   // The output of the last step (train, test or predict) for its `rows`
   // samples: for metrics computed in Python. Valid until the next step.
   const float* last_output() const { return act_ptr_.back(); }
+  // The mask at the output for the last step ([rows, steps]), or null.
+  const float* last_output_mask() const {
+    return mask_source_.empty() ? nullptr : mask_at(ops_.size());
+  }
   int64_t last_rows() const { return last_rows_; }
   void reset_metrics();
   uint64_t steps_run() const { return step_; }

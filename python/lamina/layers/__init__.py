@@ -14,7 +14,9 @@ from lamina.layers.convolutional.conv2d_transpose import Conv2DTranspose
 from lamina.layers.convolutional.depthwise_conv2d import DepthwiseConv2D
 from lamina.layers.convolutional.separable_conv import SeparableConv1D, SeparableConv2D
 from lamina.layers.core.dense import Dense
+from lamina.layers.core.embedding import Embedding
 from lamina.layers.core.identity import Identity
+from lamina.layers.core.masking import Masking
 from lamina.layers.input_layer import Input, InputLayer
 from lamina.layers.layer import Layer
 from lamina.layers.normalization.batch_normalization import BatchNormalization
@@ -84,6 +86,7 @@ __all__ = [
     "DepthwiseConv2D",
     "Dropout",
     "ELU",
+    "Embedding",
     "Flatten",
     "GaussianDropout",
     "GaussianNoise",
@@ -101,6 +104,7 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "Masking",
     "MaxPool1D",
     "MaxPool2D",
     "MaxPooling1D",

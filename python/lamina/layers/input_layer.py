@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Tuple
 
+import numpy as np
+
 from lamina.layers.layer import Layer, Shape, standardize_shape
+
+_INTEGER_DTYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
+
+
+def _integer_dtype(dtype: Any) -> Optional[str]:
+    """The name of an integer dtype (ids for an Embedding), else None."""
+    if dtype is None or isinstance(dtype, dict):
+        return None
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        return None
+    return name if name in _INTEGER_DTYPES else None
 
 
 class KerasTensor:
@@ -12,7 +27,7 @@ class KerasTensor:
 
     def __init__(self, shape: Shape, name: str, layer: InputLayer) -> None:
         self.shape = tuple(shape)
-        self.dtype = "float32"
+        self.dtype = layer.input_dtype
         self.name = name
         self._keras_history = layer
 
@@ -21,7 +36,7 @@ class KerasTensor:
         return len(self.shape)
 
     def __repr__(self) -> str:
-        return f"<KerasTensor shape={self.shape}, dtype=float32, name={self.name}>"
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
 
 class InputLayer(Layer):
@@ -32,6 +47,9 @@ class InputLayer(Layer):
         batch_size: optional fixed batch size.
         batch_shape: full shape including the batch dimension (instead of
             `shape` and `batch_size`).
+        dtype: float32 (the default) or an integer dtype (`"int32"`, ...)
+            for the ids an Embedding reads; lamina feeds either as float32,
+            which holds ids exactly up to 2**24.
         name: defaults to `input_layer`, `input_layer_1`, ...
     """
 
@@ -52,7 +70,9 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         if batch_shape is None and "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        # Integer inputs (ids) are recorded for the config and fed as float32.
+        self.input_dtype = _integer_dtype(dtype) or "float32"
+        super().__init__(name=name, dtype=None if _integer_dtype(dtype) else dtype, **kwargs)
         if sparse:
             raise ValueError("lamina does not support sparse inputs.")
         if input_tensor is not None:
@@ -80,7 +100,7 @@ class InputLayer(Layer):
     def get_config(self) -> Dict[str, Any]:
         return {
             "batch_shape": self.batch_shape,
-            "dtype": "float32",
+            "dtype": self.input_dtype,
             "sparse": False,
             "ragged": False,
             "name": self.name,

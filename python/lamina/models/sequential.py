@@ -140,7 +140,15 @@ class Sequential(Trainer, GeneratorMethods):
         return tuple(int(d) for d in self._input_layer.shape)  # type: ignore[arg-type]
 
     def _check_input(self, x: np.ndarray) -> None:
-        """Raises ValueError naming the model and both shapes if `x` cannot be fed."""
+        """Raises ValueError naming the model and both shapes if `x` cannot be
+        fed, or naming the id and its place in `x` if a first Embedding layer
+        would receive an id outside its range."""
+        self._check_input_shape(x)
+        check_ids = getattr(self._layers[0], "_check_ids", None) if self._layers else None
+        if check_ids is not None:
+            check_ids(x, "`x`")
+
+    def _check_input_shape(self, x: np.ndarray) -> None:
         if self._input_layer is None:
             if not self._layers:
                 raise ValueError(f"Sequential model '{self.name}' has no layers.")

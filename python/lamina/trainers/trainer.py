@@ -15,6 +15,7 @@ import numpy as np
 from lamina import _core, constraints, regularizers
 from lamina import optimizers as optimizers_module
 from lamina.callbacks.callback_list import CallbackList
+from lamina.metrics.reduction_metrics import MeanMetricWrapper
 from lamina.trainers import compile_utils, nonfinite, step_groups
 from lamina.trainers.data_adapters.array_data_adapter import (
     ArrayDataAdapter,
@@ -86,6 +87,16 @@ def _plan_mask(plan: Any, layer: Any, first_op: int, masked: bool) -> bool:
             stacklevel=2,
         )
     return rule == "new" or (masked and rule == "keep")
+
+
+def _masked_metric_weights(sample_weight: Any, mask: np.ndarray) -> np.ndarray:
+    """Per-timestep weights of a Python-side metric: the mask times any
+    sample weights (one per sample, or per timestep)."""
+    if sample_weight is None:
+        return mask
+    sw = np.asarray(sample_weight, dtype=np.float32)
+    sw = sw.reshape(sw.shape + (1,) * (mask.ndim - sw.ndim)) if sw.ndim < mask.ndim else sw
+    return sw * mask
 
 
 def _attach_weight_rules(plan: Any, weights: List[Any]) -> None:
@@ -370,8 +381,14 @@ class Trainer:
         sw = batch.sample_weight
         if sw is not None and index is not None:
             sw = sw[index]
+        mask = plan.last_output_mask()
         for metric, weighted in metrics:
-            metric.update_state(y_true, y_pred, sample_weight=sw if weighted else None)
+            weights = sw if weighted else None
+            inner = getattr(metric, "metric", metric)  # compile_utils wraps user metrics
+            if mask is not None and isinstance(inner, MeanMetricWrapper):
+                # Keras's MeanMetricWrapper folds the output mask into the weights.
+                weights = _masked_metric_weights(weights, mask)
+            metric.update_state(y_true, y_pred, sample_weight=weights)
 
     def _reset_metric_states(self, plan: Any) -> None:
         plan.reset_metrics()
