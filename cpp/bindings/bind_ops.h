@@ -32,5 +32,6 @@ void register_ops_activations(py::module_& ops);
 void register_ops_layer_norm(py::module_& ops);
 void register_ops_preprocessing(py::module_& ops);
 void register_ops_noise(py::module_& ops);
+void register_ops_recurrent(py::module_& ops);
 
 }  // namespace lamina_bind

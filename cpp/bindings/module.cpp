@@ -27,5 +27,6 @@ PYBIND11_MODULE(_core, m) {
   lamina_bind::register_ops_layer_norm(ops);
   lamina_bind::register_ops_preprocessing(ops);
   lamina_bind::register_ops_noise(ops);
+  lamina_bind::register_ops_recurrent(ops);
   lamina_bind::register_plan(m);
 }

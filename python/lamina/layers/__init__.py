@@ -38,6 +38,9 @@ from lamina.layers.regularization.dropout import Dropout
 from lamina.layers.regularization.gaussian_dropout import GaussianDropout
 from lamina.layers.regularization.gaussian_noise import GaussianNoise
 from lamina.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
+from lamina.layers.rnn.gru import GRU
+from lamina.layers.rnn.lstm import LSTM
+from lamina.layers.rnn.simple_rnn import SimpleRNN
 from lamina.layers.reshaping.cropping import Cropping1D, Cropping2D
 from lamina.layers.reshaping.flatten import Flatten
 from lamina.layers.reshaping.permute import Permute
@@ -74,6 +77,7 @@ __all__ = [
     "SeparableConvolution2D", "Softmax", "SpatialDropout1D", "SpatialDropout2D", "UpSampling1D",
     "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
 ]
+__all__ += ["GRU", "LSTM", "SimpleRNN"]
 
 
 def __getattr__(name: str) -> Any:
