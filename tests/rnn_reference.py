@@ -21,6 +21,8 @@ ACTIVATIONS: Dict[str, Callable[[Array], Array]] = {
     "relu": lambda x: np.maximum(x, 0.0),
     "linear": lambda x: x,
     "hard_sigmoid": lambda x: np.clip(x + 3.0, 0.0, 6.0) / 6.0,
+    "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0.0))),
+    "silu": lambda x: x * _sigmoid(x),
 }
 
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}

@@ -38,9 +38,6 @@ from lamina.layers.regularization.dropout import Dropout
 from lamina.layers.regularization.gaussian_dropout import GaussianDropout
 from lamina.layers.regularization.gaussian_noise import GaussianNoise
 from lamina.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
-from lamina.layers.rnn.gru import GRU
-from lamina.layers.rnn.lstm import LSTM
-from lamina.layers.rnn.simple_rnn import SimpleRNN
 from lamina.layers.reshaping.cropping import Cropping1D, Cropping2D
 from lamina.layers.reshaping.flatten import Flatten
 from lamina.layers.reshaping.permute import Permute
@@ -48,6 +45,9 @@ from lamina.layers.reshaping.repeat_vector import RepeatVector
 from lamina.layers.reshaping.reshape import Reshape
 from lamina.layers.reshaping.up_sampling import UpSampling1D, UpSampling2D
 from lamina.layers.reshaping.zero_padding import ZeroPadding1D, ZeroPadding2D
+from lamina.layers.rnn.gru import GRU
+from lamina.layers.rnn.lstm import LSTM
+from lamina.layers.rnn.simple_rnn import SimpleRNN
 
 # Keras's aliases.
 Convolution1D = Conv1D
@@ -77,7 +77,6 @@ __all__ = [
     "SeparableConvolution2D", "Softmax", "SpatialDropout1D", "SpatialDropout2D", "UpSampling1D",
     "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
 ]
-__all__ += ["GRU", "LSTM", "SimpleRNN"]
 
 
 def __getattr__(name: str) -> Any:
@@ -91,3 +90,6 @@ def __getattr__(name: str) -> Any:
         "Subtract": merge, "Maximum": merge, "Minimum": merge, "Dot": merge,
     }
     module_getattr("keras.layers", name, known, f"lamina has: {', '.join(__all__)}.")
+
+
+__all__ += ["GRU", "LSTM", "SimpleRNN"]

@@ -48,7 +48,9 @@ def layer_variables(layer: Any) -> List[Any]:
 
 def _layer_children(layer: Any) -> List[Tuple[str, Any]]:
     """Nested saveables of a layer, `(attribute, layer or list)` in Keras's
-    walking order; a layer that wraps others declares `_saving_children()`."""
+    walking order; a layer that wraps others declares `_saving_children()`.
+    A layer is saved at `<path>/<attribute>` (TimeDistributed's `layer`), a
+    list as a container of class-named entries."""
     hook = getattr(layer, "_saving_children", None)
     return list(hook()) if callable(hook) else []
 
@@ -93,7 +95,10 @@ def _write_layer(h5: Any, path: str, layer: Any) -> None:
         store = _numbered([v.numpy() for v in layer_variables(layer)])
     _write_vars(h5, path, layer.name, store)
     for attr, child in _layer_children(layer):
-        _write_container(h5, f"{path}/{attr}", child if isinstance(child, list) else [child])
+        if isinstance(child, list):
+            _write_container(h5, f"{path}/{attr}", child)
+        else:
+            _write_layer(h5, f"{path}/{attr}", child)
 
 
 def _write_container(h5: Any, path: str, layers: List[Any]) -> None:
@@ -222,8 +227,10 @@ def _read_layer(h5: Any, path: str, layer: Any, failures: _Failures) -> None:
     except (ValueError, KeyError) as e:
         failures.items.append((f"<{type(layer).__name__} name={layer.name}>", e))
     for attr, child in _layer_children(layer):
-        _read_container(h5, f"{path}/{attr}", child if isinstance(child, list) else [child],
-                        failures)
+        if isinstance(child, list):
+            _read_container(h5, f"{path}/{attr}", child, failures)
+        else:
+            _read_layer(h5, f"{path}/{attr}", child, failures)
 
 
 def _read_container(h5: Any, path: str, layers: List[Any], failures: _Failures) -> None:

@@ -1,4 +1,4 @@
-"""Recurrent layers: SimpleRNN, LSTM, GRU."""
+"""Recurrent layers and the wrappers that run layers over sequences."""
 
 from lamina.layers.rnn.gru import GRU
 from lamina.layers.rnn.lstm import LSTM

@@ -202,5 +202,12 @@ def forward_cell_properties(cls: type, names: Tuple[str, ...]) -> type:
     """Read-only properties on a layer class for its cell's attributes
     (`layer.dropout` is `layer.cell.dropout`, as in Keras)."""
     for name in names:
-        setattr(cls, name, property(lambda self, n=name: getattr(self.cell, n)))
+        setattr(cls, name, property(_cell_getter(name)))
     return cls
+
+
+def _cell_getter(name: str) -> Any:
+    def get(self: BaseRNN) -> Any:
+        return getattr(self.cell, name)
+
+    return get

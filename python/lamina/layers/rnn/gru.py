@@ -88,6 +88,7 @@ class GRU(BaseRNN):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.use_cudnn = use_cudnn
+        self.cell: GRUCell = cell
 
     def _reset_after(self) -> bool:
         return self.cell.reset_after

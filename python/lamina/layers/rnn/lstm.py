@@ -92,6 +92,7 @@ class LSTM(BaseRNN):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.use_cudnn = use_cudnn
+        self.cell: LSTMCell = cell
 
     def _state_count(self) -> int:
         return 2  # h and c

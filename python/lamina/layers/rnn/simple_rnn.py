@@ -71,9 +71,11 @@ class SimpleRNN(BaseRNN):
             bias_constraint=bias_constraint, dropout=dropout,
             recurrent_dropout=recurrent_dropout, seed=seed, name="simple_rnn_cell",
         )
+        # Keras 3.15's SimpleRNN accepts activity_regularizer but never hands
+        # it to its base layer: no penalty, and None in its config. Kept so
+        # a model trains (and serialises) as it does in Keras.
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, **kwargs)
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
 
     def get_config(self) -> Dict[str, Any]:
         # Keras's SimpleRNN config has no recurrent_activation and no seed.
