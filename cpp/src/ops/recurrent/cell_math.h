@@ -45,43 +45,59 @@ struct SequenceBuffers {
                            // pre-activation gradient (input side)
 };
 
+// The step functions of the cells (cell_math.inc, compiled per ISA).
+//
 // Forward of samples [b0, b1) at input time t. zrec: the recurrent
 // projection of the step, [batch, G*U] (GRU without reset_after: z and r
 // columns only until gru_forward_candidate). Candidate outputs go to hcand
 // [batch, U] (LSTM's candidate c to buf.cnew).
-void simple_rnn_forward(const CellSpec& s, const SequenceBuffers& buf, const float* zrec, int64_t t,
-                        int64_t b0, int64_t b1, float* hcand);
-void lstm_forward(const CellSpec& s, const SequenceBuffers& buf, const float* zrec, int64_t t,
-                  int64_t b0, int64_t b1, float* hcand);
-// GRU in two phases: gates z and r (and, with reset_after, the h-gate's
-// recurrent term; without, r * hd_h into buf.rh for the second product),
-// then the candidate from zrec's h columns (reset_after = false: filled by
-// the caller between the phases with (r * hd_h) R_h).
-// hd_h: the state the h gate reads (dropped with recurrent dropout), [batch, U].
-void gru_forward_gates(const CellSpec& s, const SequenceBuffers& buf, const float* zrec,
-                       const float* hd_h, int64_t t, int64_t b0, int64_t b1);
-void gru_forward_candidate(const CellSpec& s, const SequenceBuffers& buf, const float* zrec,
-                           int64_t t, int64_t b0, int64_t b1, float* hcand);
-
+//
+// GRU forward runs in two phases: gates z and r (and, with reset_after, the
+// h-gate's recurrent term; without, r * hd_h into buf.rh for the second
+// product), then the candidate from zrec's h columns (reset_after = false:
+// filled by the caller between the phases with (r * hd_h) R_h). hd_h: the
+// state the h gate reads (dropped with recurrent dropout), [batch, U].
+//
 // Backward of samples [b0, b1) at input time t, for the samples with
 // active[b] set (the others are left alone). dcand: dL/d(candidate h),
 // [batch, U]. Writes the gate pre-activation gradients into buf.gates' rows
 // and the state gradient that bypasses the recurrent kernel into dh
 // ([batch, U], overwritten for active samples); LSTM updates dc in place.
-void simple_rnn_backward(const CellSpec& s, const SequenceBuffers& buf, const uint8_t* active,
-                         const float* dcand, int64_t t, int64_t b0, int64_t b1, float* dh);
-void lstm_backward(const CellSpec& s, const SequenceBuffers& buf, const uint8_t* active,
-                   const float* dcand, int64_t t, int64_t b0, int64_t b1, float* dh, float* dc);
-// GRU: with reset_after everything; without, the z and h gates (dh gets
-// dcand * z) and then, once the caller has drh = dL/d(r * hd_h) = (h-gate
-// gradient) R_h^T ([batch, U]), gru_backward_reset does the r gate and adds
-// drh * r * rmask_h to dh, its r gradient being drh * h_prev * rmask_h (rmask_h: the h gate's
-// recurrent dropout mask [batch, U], or null).
-void gru_backward(const CellSpec& s, const SequenceBuffers& buf, const uint8_t* active,
-                  const float* dcand, int64_t t, int64_t b0, int64_t b1, float* dh);
-void gru_backward_reset(const CellSpec& s, const SequenceBuffers& buf, const uint8_t* active,
-                        const float* drh, const float* rmask_h, int64_t t, int64_t b0, int64_t b1,
-                        float* dh);
+// scratch: [batch, G*U] floats the rows may use.
+//
+// GRU backward: with reset_after everything; without, the z and h gates (dh
+// gets dcand * z) and then, once the caller has drh = dL/d(r * hd_h) =
+// (h-gate gradient) R_h^T ([batch, U]), gru_backward_reset does the r gate
+// (its gradient drh * h_prev * rmask_h) and adds drh * r * rmask_h to dh
+// (rmask_h: the h gate's recurrent dropout mask [batch, U], or null).
+struct CellKernels {
+  void (*simple_rnn_forward)(const CellSpec& s, const SequenceBuffers& buf, const float* zrec,
+                             int64_t t, int64_t b0, int64_t b1, float* hcand);
+  void (*lstm_forward)(const CellSpec& s, const SequenceBuffers& buf, const float* zrec, int64_t t,
+                       int64_t b0, int64_t b1, float* hcand);
+  void (*gru_forward_gates)(const CellSpec& s, const SequenceBuffers& buf, const float* zrec,
+                            const float* hd_h, int64_t t, int64_t b0, int64_t b1);
+  void (*gru_forward_candidate)(const CellSpec& s, const SequenceBuffers& buf, const float* zrec,
+                                int64_t t, int64_t b0, int64_t b1, float* hcand);
+  void (*simple_rnn_backward)(const CellSpec& s, const SequenceBuffers& buf, const uint8_t* active,
+                              const float* dcand, int64_t t, int64_t b0, int64_t b1, float* dh,
+                              float* scratch);
+  void (*lstm_backward)(const CellSpec& s, const SequenceBuffers& buf, const uint8_t* active,
+                        const float* dcand, int64_t t, int64_t b0, int64_t b1, float* dh, float* dc,
+                        float* scratch);
+  void (*gru_backward)(const CellSpec& s, const SequenceBuffers& buf, const uint8_t* active,
+                       const float* dcand, int64_t t, int64_t b0, int64_t b1, float* dh,
+                       float* scratch);
+  void (*gru_backward_reset)(const CellSpec& s, const SequenceBuffers& buf, const uint8_t* active,
+                             const float* drh, const float* rmask_h, int64_t t, int64_t b0,
+                             int64_t b1, float* dh, float* scratch);
+};
+
+// The build for the active kernel table's ISA (LAMINA_ISA caps it too).
+const CellKernels& cell_kernels();
+CellKernels cell_kernels_baseline();
+CellKernels cell_kernels_avx2();    // x86 builds only
+CellKernels cell_kernels_avx512();  // x86 builds only
 
 // Dropout masks (dropout_masks.cpp): `count` masks of n values each into
 // out, 0 or 1 / (1 - rate), from the counter generator keyed by (seed, step),

@@ -307,6 +307,7 @@ class RecurrentOp final : public Op {
 
   void forward_rows(const SequenceBuffers& buf, float* y, int64_t b0, int64_t b1) {
     const CellSpec spec = cell_spec();
+    const rnn::CellKernels& kernels = rnn::cell_kernels();
     const int64_t u = u_;
     float* hcur = hcur_.data();
     float* ccur = ccur_.data();
@@ -322,19 +323,19 @@ class RecurrentOp final : public Op {
       const float* zrec = zrec_.data();
       switch (cfg_.cell) {
         case CellKind::kSimpleRnn:
-          rnn::simple_rnn_forward(spec, buf, zrec, t, b0, b1, hcand);
+          kernels.simple_rnn_forward(spec, buf, zrec, t, b0, b1, hcand);
           break;
         case CellKind::kLstm:
-          rnn::lstm_forward(spec, buf, zrec, t, b0, b1, hcand);
+          kernels.lstm_forward(spec, buf, zrec, t, b0, b1, hcand);
           break;
         case CellKind::kGru:
-          rnn::gru_forward_gates(spec, buf, zrec, hd_h, t, b0, b1);
+          kernels.gru_forward_gates(spec, buf, zrec, hd_h, t, b0, b1);
           if (gru_split_) {
             // The h gate reads r * h: its product waits for r.
             gemm_f32(false, false, b1 - b0, u, u, buf.rh + (b0 * steps_ + t) * u, steps_ * u,
                      params_[1].value + 2 * u, gu_, zrec_.data() + b0 * gu_ + 2 * u, gu_, false);
           }
-          rnn::gru_forward_candidate(spec, buf, zrec, t, b0, b1, hcand);
+          kernels.gru_forward_candidate(spec, buf, zrec, t, b0, b1, hcand);
           break;
       }
       for (int64_t b = b0; b < b1; ++b) {
@@ -352,6 +353,8 @@ class RecurrentOp final : public Op {
 
   void backward_rows(const SequenceBuffers& buf, const float* dy, int64_t b0, int64_t b1) {
     const CellSpec spec = cell_spec();
+    const rnn::CellKernels& kernels = rnn::cell_kernels();
+    float* scratch = zrec_.data();  // free in backward: [batch, G*U]
     const int64_t u = u_;
     float* dh = dh_.data();
     float* dc = dc_.data();
@@ -393,19 +396,19 @@ class RecurrentOp final : public Op {
       }
       switch (cfg_.cell) {
         case CellKind::kSimpleRnn:
-          rnn::simple_rnn_backward(spec, buf, active, dcand, t, b0, b1, dh);
+          kernels.simple_rnn_backward(spec, buf, active, dcand, t, b0, b1, dh, scratch);
           break;
         case CellKind::kLstm:
-          rnn::lstm_backward(spec, buf, active, dcand, t, b0, b1, dh, dc);
+          kernels.lstm_backward(spec, buf, active, dcand, t, b0, b1, dh, dc, scratch);
           break;
         case CellKind::kGru:
-          rnn::gru_backward(spec, buf, active, dcand, t, b0, b1, dh);
+          kernels.gru_backward(spec, buf, active, dcand, t, b0, b1, dh, scratch);
           if (gru_split_) {
             float* drh = drh_.data();
             gemm_f32(false, false, n, u, u, buf.gates + (b0 * steps_ + t) * gu_ + 2 * u, lda,
                      rt_.data() + 2 * u * u, u, drh + b0 * u, u, false);
-            rnn::gru_backward_reset(spec, buf, active, drh, rec_dropout_ ? rec_mask(2) : nullptr, t,
-                                    b0, b1, dh);
+            kernels.gru_backward_reset(spec, buf, active, drh, rec_dropout_ ? rec_mask(2) : nullptr,
+                                       t, b0, b1, dh, scratch);
           }
           break;
       }
