@@ -598,3 +598,27 @@ def test_results_do_not_depend_on_thread_count(cell: str, cell_kwargs: Dict[str,
         for a, b in zip([runs[0][0], runs[0][1]] + list(runs[0][2]),
                         [other[0], other[1]] + list(other[2])):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parity
+def test_keras_files_round_trip(keras_ref: Any, tmp_path: Any) -> None:
+    """A `.keras` model and a legacy `.h5` written by Keras load in lamina with
+    the same predictions, and lamina's `.keras` loads in Keras."""
+    rng = np.random.default_rng(17)
+    x = rng.normal(size=(4, 6, 3)).astype(np.float32)
+    km = keras_ref.Sequential([
+        keras_ref.Input((6, 3)),
+        keras_ref.layers.GRU(5, return_sequences=True, go_backwards=True),
+        keras_ref.layers.LSTM(4, return_sequences=True),
+        keras_ref.layers.SimpleRNN(3),
+    ])
+    km.set_weights([rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in km.weights])
+    want = np.asarray(km.predict(x, verbose=0))
+    for name in ("k.keras", "k.h5"):
+        km.save(tmp_path / name)
+        lm = lamina.models.load_model(tmp_path / name)
+        np.testing.assert_allclose(lm.predict(x, verbose=0), want, rtol=1e-5, atol=1e-6)
+    lm.save(tmp_path / "l.keras")
+    back = keras_ref.models.load_model(tmp_path / "l.keras")
+    np.testing.assert_allclose(np.asarray(back.predict(x, verbose=0)), want, rtol=1e-5,
+                               atol=1e-6)
