@@ -230,8 +230,8 @@ def test_bidirectional_saves_as_keras_does(tmp_path, keras_ref):
 def test_bidirectional_gradients(merge_mode):
     model = _bidirectional(lamina, "GRU", merge_mode, return_sequences=True, masked=True,
                            shape=(4, 2))
-    x = _sequences(n=3, shape=(4, 2), masked=True)
-    y = np.random.default_rng(3).normal(size=(3, 4, 8 if merge_mode == "concat" else 4))
+    x = _sequences(n=4, shape=(4, 2), masked=True)
+    y = np.random.default_rng(3).normal(size=(4, 4, 8 if merge_mode == "concat" else 4))
     check_gradients(model, x, y.astype(np.float32))
 
 

@@ -34,5 +34,6 @@ void register_ops_preprocessing(py::module_& ops);
 void register_ops_noise(py::module_& ops);
 void register_ops_wrappers(py::module_& ops);
 void register_ops_sequence(py::module_& ops);
+void register_ops_recurrent(py::module_& ops);
 
 }  // namespace lamina_bind

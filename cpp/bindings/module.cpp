@@ -29,5 +29,6 @@ PYBIND11_MODULE(_core, m) {
   lamina_bind::register_ops_noise(ops);
   lamina_bind::register_ops_wrappers(ops);
   lamina_bind::register_ops_sequence(ops);
+  lamina_bind::register_ops_recurrent(ops);
   lamina_bind::register_plan(m);
 }

@@ -173,6 +173,44 @@ HeNormal = _scaling("HeNormal", 2.0, "fan_in", "truncated_normal")
 LecunUniform = _scaling("LecunUniform", 1.0, "fan_in", "uniform")
 LecunNormal = _scaling("LecunNormal", 1.0, "fan_in", "truncated_normal")
 
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix, as Keras 3 draws it: the Q of a QR
+    factorisation of a standard normal matrix, signs fixed by R's diagonal,
+    times `gain`. Shapes of rank > 2 are flattened to (prod(shape[:-1]),
+    shape[-1]). The normal draws come from numpy (Keras uses its backend's
+    generator), so a seed gives a reproducible, not Keras's, matrix.
+
+    Args:
+        gain: multiplicative factor.
+        seed: optional integer seed.
+
+    Raises:
+        ValueError: for a shape of rank < 2.
+    """
+
+    def __init__(self, gain: float = 1.0, seed: Optional[int] = None) -> None:
+        self.gain = gain
+        self.seed = seed
+
+    def __call__(self, shape: Tuple[int, ...], dtype: Any = None) -> np.ndarray:
+        if len(shape) < 2:
+            raise ValueError(
+                "The tensor to initialize must be at least two-dimensional. Received: "
+                f"shape={tuple(shape)} of rank {len(shape)}."
+            )
+        rows = int(np.prod(shape[:-1]))
+        cols = int(shape[-1])
+        a = self._rng().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(np.float32)
+
+    def get_config(self) -> Dict[str, Any]:
+        return {"seed": self.seed, "gain": self.gain}
+
+
 _BY_NAME = {
     "zeros": Zeros,
     "zero": Zeros,
@@ -191,6 +229,7 @@ _BY_NAME = {
     "he_normal": HeNormal,
     "lecun_uniform": LecunUniform,
     "lecun_normal": LecunNormal,
+    "orthogonal": Orthogonal,
 }
 for _cls in list(_BY_NAME.values()):
     _BY_NAME.setdefault(_cls.__name__, _cls)
@@ -240,6 +279,7 @@ __all__ = [
     "LecunNormal",
     "LecunUniform",
     "Ones",
+    "Orthogonal",
     "RandomNormal",
     "RandomUniform",
     "TruncatedNormal",

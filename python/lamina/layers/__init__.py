@@ -49,6 +49,9 @@ from lamina.layers.reshaping.up_sampling import UpSampling1D, UpSampling2D
 from lamina.layers.reshaping.zero_padding import ZeroPadding1D, ZeroPadding2D
 from lamina.layers.rnn.bidirectional import Bidirectional
 from lamina.layers.rnn.time_distributed import TimeDistributed
+from lamina.layers.rnn.gru import GRU
+from lamina.layers.rnn.lstm import LSTM
+from lamina.layers.rnn.simple_rnn import SimpleRNN
 
 # Keras's aliases.
 Convolution1D = Conv1D
@@ -88,6 +91,7 @@ __all__ = [
     "ELU",
     "Embedding",
     "Flatten",
+    "GRU",
     "GaussianDropout",
     "GaussianNoise",
     "GlobalAveragePooling1D",
@@ -101,6 +105,7 @@ __all__ = [
     "Identity",
     "Input",
     "InputLayer",
+    "LSTM",
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
@@ -120,6 +125,7 @@ __all__ = [
     "SeparableConv2D",
     "SeparableConvolution1D",
     "SeparableConvolution2D",
+    "SimpleRNN",
     "Softmax",
     "SpatialDropout1D",
     "SpatialDropout2D",
@@ -142,3 +148,5 @@ def __getattr__(name: str) -> Any:
         "Subtract": merge, "Maximum": merge, "Minimum": merge, "Dot": merge,
     }
     module_getattr("keras.layers", name, known, f"lamina has: {', '.join(__all__)}.")
+
+

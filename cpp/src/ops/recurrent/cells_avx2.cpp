@@ -1,0 +1,10 @@
+// The AVX2 build of the cells' step math; see cell_math.inc.
+#include "cell_math.inc"
+
+namespace lamina {
+namespace rnn {
+
+CellKernels cell_kernels_avx2() { return make_cell_kernels(); }
+
+}  // namespace rnn
+}  // namespace lamina
