@@ -48,10 +48,10 @@ from lamina.layers.reshaping.reshape import Reshape
 from lamina.layers.reshaping.up_sampling import UpSampling1D, UpSampling2D
 from lamina.layers.reshaping.zero_padding import ZeroPadding1D, ZeroPadding2D
 from lamina.layers.rnn.bidirectional import Bidirectional
-from lamina.layers.rnn.time_distributed import TimeDistributed
 from lamina.layers.rnn.gru import GRU
 from lamina.layers.rnn.lstm import LSTM
 from lamina.layers.rnn.simple_rnn import SimpleRNN
+from lamina.layers.rnn.time_distributed import TimeDistributed
 
 # Keras's aliases.
 Convolution1D = Conv1D
