@@ -24,7 +24,12 @@ struct CellSpec {
   ActivationSpec activation;
   ActivationSpec recurrent_activation;
   bool reset_after;
-  const float* recurrent_bias;  // GRU with reset_after and use_bias: [3U]; else null
+  // Biases added in the step (zeros without use_bias): the input bias [G*U],
+  // and the GRU's recurrent bias [3U] (zeros unless reset_after). Keras's
+  // order of additions: LSTM (xW + hR) + b, GRU (xW + b_in) + (hR + b_rec),
+  // SimpleRNN (xW + b) + hR.
+  const float* input_bias;
+  const float* recurrent_bias;
 };
 
 // Where one batch's records are. Row strides: gates and pre G*U, the rest U.

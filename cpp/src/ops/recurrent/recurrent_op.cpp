@@ -107,6 +107,8 @@ class RecurrentOp final : public Op {
       if (p.has_grad) p.grad.reserve(static_cast<size_t>(p.size));
     }
     rt_.reserve(static_cast<size_t>(gu_ * u_));
+    float* zeros = zeros_.reserve(static_cast<size_t>(gu_));
+    std::fill(zeros, zeros + gu_, 0.0f);
     return cfg_.return_sequences ? Shape{steps_, u_} : Shape{u_};
   }
 
@@ -220,30 +222,26 @@ class RecurrentOp final : public Op {
     s.activation = cfg_.activation;
     s.recurrent_activation = cfg_.recurrent_activation;
     s.reset_after = cfg_.reset_after;
-    s.recurrent_bias = gru_ && cfg_.reset_after && cfg_.use_bias ? params_[2].value + gu_ : nullptr;
+    s.input_bias = cfg_.use_bias ? params_[2].value : zeros_.data();
+    s.recurrent_bias =
+        gru_ && cfg_.reset_after && cfg_.use_bias ? params_[2].value + gu_ : zeros_.data();
     return s;
   }
 
-  const float* input_bias() const { return cfg_.use_bias ? params_[2].value : nullptr; }
-
-  // gates = X W + b_in for every (sample, step) row: one GEMM, or one per
-  // gate with per-gate input dropout masks.
+  // gates = X W for every (sample, step) row: one GEMM, or one per gate
+  // with per-gate input dropout masks. The bias joins in the step (Keras's
+  // order of additions, and no extra pass over the gates).
   void project_inputs(const float* x, int64_t batch) {
     const int64_t rows = batch * steps_;
     const float* w = params_[0].value;
-    const float* bias = input_bias();
     if (!in_dropout_ || mask_count_ == 1) {
-      GemmEpilogue ep;
-      ep.bias = bias;
       gemm_f32(false, false, rows, gu_, in_, in_dropout_ ? xd_.data() : x, in_, w, gu_,
-               gates_.data(), gu_, false, ep);
+               gates_.data(), gu_, false);
       return;
     }
     for (int64_t g = 0; g < g_; ++g) {
-      GemmEpilogue ep;
-      ep.bias = bias != nullptr ? bias + g * u_ : nullptr;
       gemm_f32(false, false, rows, u_, in_, xd_.data() + g * rows * in_, in_, w + g * u_, gu_,
-               gates_.data() + g * u_, gu_, false, ep);
+               gates_.data() + g * u_, gu_, false);
     }
   }
 
@@ -524,6 +522,7 @@ class RecurrentOp final : public Op {
   Buffer xd_, in_mask_, rec_mask_, hd_, h_masked_, dx_tmp_;
   Buffer hcur_, ccur_, ocur_, hcand_, zrec_, state0_h_, state0_c_;
   Buffer dh_, dc_, dout_, dcand_, drh_, tmp_, rt_;
+  Buffer zeros_;  // the biases without use_bias
   std::vector<uint8_t> active_;
 };
 
