@@ -15,6 +15,15 @@ from lamina.layers.rnn.cells import RecurrentCell
 from lamina.utils import rng_utils
 
 
+def check_use_cudnn(use_cudnn: Any) -> Any:
+    """LSTM/GRU's `use_cudnn`, checked as Keras checks it (lamina has no GPU
+    path, so any valid value computes the same)."""
+    if use_cudnn not in ("auto", True, False):
+        raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of "
+                         f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn}")
+    return use_cudnn
+
+
 class BaseRNN(Layer):
     """A recurrent layer over `(batch, timesteps, features)` inputs.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from lamina import activations
-from lamina.layers.rnn.base_rnn import BaseRNN, forward_cell_properties
+from lamina.layers.rnn.base_rnn import BaseRNN, check_use_cudnn, forward_cell_properties
 from lamina.layers.rnn.cells import GRUCell
 
 _CELL_ATTRIBUTES = (
@@ -71,9 +71,7 @@ class GRU(BaseRNN):
         use_cudnn: Any = "auto",
         **kwargs: Any,
     ) -> None:
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError("Invalid valid received for argument `use_cudnn`. Expected one of "
-                             f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn}")
+        check_use_cudnn(use_cudnn)
         cell = GRUCell(
             units, activation=activation, recurrent_activation=recurrent_activation,
             use_bias=use_bias, kernel_initializer=kernel_initializer,
