@@ -16,6 +16,7 @@ ACTIVATIONS = {
     "relu": lambda z: np.maximum(z, 0),
     "tanh": np.tanh,
     "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
 }
 
 
@@ -23,13 +24,18 @@ ACTIVATIONS = {
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
 @pytest.mark.parametrize("m,n,k", [(1, 512, 784), (32, 70, 33), (600, 300, 200)])
 @pytest.mark.parametrize("trans_b", [False, True])
-def test_gemm_epilogue_matches_numpy(isa, activation, m, n, k, trans_b):
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_gemm_epilogue_matches_numpy(isa, activation, m, n, k, trans_b, with_bias):
+    # n = 70 and 300 split into column blocks narrower than a row, so the
+    # epilogue runs on non-contiguous blocks as well as whole rows.
     rng = np.random.default_rng(m + n + k)
     a = rng.standard_normal((m, k)).astype(np.float32) / np.sqrt(k)
     b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(np.float32)
-    bias = rng.standard_normal(n).astype(np.float32)
+    bias = rng.standard_normal(n).astype(np.float32) if with_bias else None
     got = K.gemm(a, b, trans_b=trans_b, bias=bias, activation=activation, isa=isa)
-    z = a.astype(np.float64) @ (b.T if trans_b else b).astype(np.float64) + bias
+    z = a.astype(np.float64) @ (b.T if trans_b else b).astype(np.float64)
+    if with_bias:
+        z = z + bias
     np.testing.assert_allclose(got, ACTIVATIONS[activation](z), rtol=1e-4, atol=1e-4)
 
 

@@ -6,6 +6,7 @@
 // batch), the product is computed transposed instead: C^T = op(B)^T op(A)^T.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 
 #include "lamina/errors.h"
@@ -57,17 +58,44 @@ bool has_work(const GemmEpilogue& ep) {
          (ep.activation != nullptr && ep.activation->kind != Activation::kLinear);
 }
 
-// C[i0:i1, j0:j1] = act(C + bias[j0:j1]), row by row while the block is hot.
+bool is_plain_relu(const ActivationSpec* a) {
+  return a != nullptr && a->kind == Activation::kRelu && a->negative_slope == 0.0 &&
+         a->threshold == 0.0 && std::isinf(a->max_value);
+}
+
+// C[i0:i1, j0:j1] = act(C + bias[j0:j1]) while the block is hot. The bias and
+// a plain relu (the common conv/Dense case) run inline in one pass over the
+// block; other activations go to the activation kernels, once per block when
+// its rows are contiguous, else row by row.
 void apply_epilogue(const GemmEpilogue& ep, float* c, int64_t ldc, int64_t i0, int64_t i1,
                     int64_t j0, int64_t j1) {
   const bool act = ep.activation != nullptr && ep.activation->kind != Activation::kLinear;
+  const bool relu = is_plain_relu(ep.activation);
+  const int64_t width = j1 - j0;
+  const float* bias = ep.bias != nullptr ? ep.bias + j0 : nullptr;
+  for (int64_t i = i0; i < i1; ++i) {
+    float* __restrict row = c + i * ldc + j0;
+    if (bias != nullptr && relu) {
+      // NaN passes through relu, as in TensorFlow.
+      for (int64_t j = 0; j < width; ++j) {
+        const float v = row[j] + bias[j];
+        row[j] = v < 0.0f ? 0.0f : v;
+      }
+    } else if (relu) {
+      for (int64_t j = 0; j < width; ++j) row[j] = row[j] < 0.0f ? 0.0f : row[j];
+    } else if (bias != nullptr) {
+      for (int64_t j = 0; j < width; ++j) row[j] += bias[j];
+    }
+  }
+  if (!act || relu) return;
+  if (ldc == width) {
+    float* block = c + i0 * ldc + j0;
+    activation_forward(*ep.activation, block, block, i1 - i0, width);
+    return;
+  }
   for (int64_t i = i0; i < i1; ++i) {
     float* row = c + i * ldc + j0;
-    if (ep.bias != nullptr) {
-      const float* bias = ep.bias + j0;
-      for (int64_t j = 0; j < j1 - j0; ++j) row[j] += bias[j];
-    }
-    if (act) activation_forward(*ep.activation, row, row, 1, j1 - j0);
+    activation_forward(*ep.activation, row, row, 1, width);
   }
 }
 
