@@ -119,6 +119,10 @@ def run_layer_test(
     out_atol: float = OUT_ATOL,
 ) -> Any:
     """Runs the checks listed in the module docstring; returns the lamina model."""
+    # Seeded initial weights: the finite-difference check must not depend on
+    # which random draw a process got (a relu kink can sit next to a sampled
+    # point for some draws).
+    lamina.utils.set_random_seed(0)
     input_shape = tuple(input_shape)
     layer = _layer(lamina, cls_name, init_kwargs)
     config = layer.get_config()
