@@ -294,3 +294,19 @@ def test_time_distributed_passes_the_mask_to_the_loss(keras_ref):
     x = _sequences(masked=True)
     y = np.random.default_rng(6).normal(size=(5, 6, 2)).astype(np.float32)
     _same_training(lm, km, x, y)
+
+
+def test_freezing_one_direction_of_a_bidirectional_layer():
+    model = _bidirectional(lamina, "GRU", shape=(4, 2))
+    model.compile("sgd", "mse")
+    x = _sequences(n=4, shape=(4, 2))
+    y = np.ones((4, 8), np.float32)
+    model.fit(x, y, verbose=0)  # a plan exists before the flag changes
+    layer = model.layers[0]
+    layer.forward_layer.trainable = False
+    assert len(layer.trainable_weights) == 3
+    forward, backward = layer.forward_layer.get_weights(), layer.backward_layer.get_weights()
+    model.fit(x, y, epochs=2, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(forward, layer.forward_layer.get_weights()))
+    assert not any(np.array_equal(a, b)
+                   for a, b in zip(backward, layer.backward_layer.get_weights()))

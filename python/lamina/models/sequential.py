@@ -246,9 +246,12 @@ class Sequential(Trainer, GeneratorMethods):
         each is updated by training."""
         weights, flags = [], []
         for layer in self._layers:
+            # A wrapper's sublayers may be frozen one by one (Bidirectional's
+            # forward_layer): the layer's trainable_weights say which train.
+            trainable = {id(w) for w in layer.trainable_weights} if self.trainable else set()
             for w in layer._plan_weights():
                 weights.append(w)
-                flags.append(self.trainable and layer.trainable and w.trainable)
+                flags.append(id(w) in trainable)
         return weights, flags
 
     def get_weights(self) -> List[np.ndarray]:

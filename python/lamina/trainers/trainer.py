@@ -299,7 +299,8 @@ class Trainer:
         key = (
             self._compile_version,
             tuple(id(layer) for layer in self.layers),
-            tuple(layer.trainable for layer in self.layers),
+            # Which weights train (a wrapper's sublayers can be frozen alone).
+            tuple(id(w) for w in self.trainable_weights),
             getattr(self, "trainable", True),
         )
         if self._plan is not None and self._plan_key == key:
