@@ -174,6 +174,12 @@ class Layer:
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
 
+    def _trainable_flags(self) -> Tuple[bool, ...]:
+        """The trainable flags that decide which of this layer's weights
+        train (a wrapper adds its sublayers'): part of the plan's cache key,
+        cheap enough to check on every call."""
+        return (self._trainable,)
+
     @property
     def weights(self) -> List[Variable]:
         return self.trainable_weights + self.non_trainable_weights

@@ -300,7 +300,7 @@ class Trainer:
             self._compile_version,
             tuple(id(layer) for layer in self.layers),
             # Which weights train (a wrapper's sublayers can be frozen alone).
-            tuple(id(w) for w in self.trainable_weights),
+            tuple(layer._trainable_flags() for layer in self.layers),
             getattr(self, "trainable", True),
         )
         if self._plan is not None and self._plan_key == key:

@@ -62,6 +62,10 @@ class Wrapper(Layer):
         for layer in self._wrapped():
             layer.trainable = value
 
+    def _trainable_flags(self) -> Tuple[bool, ...]:
+        return (self._trainable,) + tuple(
+            flag for layer in self._wrapped() for flag in layer._trainable_flags())
+
     @property
     def trainable_weights(self) -> List[Variable]:
         if not self.trainable:
