@@ -200,10 +200,11 @@ TEST_P(GemmTest, DirectLargeShapes) {
   }
 }
 // Shapes the automatic choice sends down the packed path: several depth
-// passes, column blocks and row blocks, with ragged edges.
+// passes, column blocks, row blocks and (1100 rows) shared A super-blocks,
+// with ragged edges.
 TEST_P(GemmTest, PackedLargeShapes) {
   std::mt19937 rng(18);
-  const int64_t shapes[][3] = {{200, 600, 520}, {97, 1100, 70}, {300, 45, 800}};
+  const int64_t shapes[][3] = {{200, 600, 520}, {97, 1100, 70}, {300, 45, 800}, {1100, 40, 530}};
   for (const auto& s : shapes) {
     for (int combo = 0; combo < 8; ++combo) {
       GemmCase c;

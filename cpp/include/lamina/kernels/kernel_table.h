@@ -27,6 +27,17 @@ using GemmUkernelFn = void (*)(int64_t k, const float* a, int64_t rs_a, int64_t 
 using GemvFn = void (*)(int64_t k, const float* a, int64_t inc_a, const float* b, int64_t ldb,
                         float* c, int64_t nc, bool accumulate);
 
+// Packing for the cache-blocked GEMM path (gemm.cpp). pack_a: rows [0, rows)
+// x depth [0, kc) of op(A), whose (0, 0) is at a (A^T when trans_a), as
+// out[p * gemm_mr + r]; rows <= gemm_mr, slots r >= rows are left as they are.
+// pack_b: columns [0, cols) x depth [0, kc) of op(B), whose (0, 0) is at b,
+// as one panel out[p * gemm_nr + q], zero-padded to gemm_nr columns. Both may
+// be null (the driver then packs with scalar loops).
+using GemmPackAFn = void (*)(bool trans_a, const float* a, int64_t lda, int64_t rows, int64_t kc,
+                             float* out);
+using GemmPackBFn = void (*)(bool trans_b, const float* b, int64_t ldb, int64_t cols, int64_t kc,
+                             float* out);
+
 struct ConvGeometry;  // lamina/kernels/conv.h
 struct PoolGeometry;  // lamina/kernels/pool.h
 
@@ -126,7 +137,9 @@ struct KernelTable {
   int gemm_mr;
   int gemm_nr;
   GemmUkernelFn gemm_ukernel;
-  GemvFn gemv;  // may be null
+  GemvFn gemv;              // may be null
+  GemmPackAFn gemm_pack_a;  // may be null
+  GemmPackBFn gemm_pack_b;  // may be null
   PoolForwardFn max_pool_forward;
   PoolForwardFn avg_pool_forward;
   MaxPoolBackwardFn max_pool_backward;

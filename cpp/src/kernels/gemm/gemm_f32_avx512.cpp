@@ -29,21 +29,29 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
     // Packed panels (gemm.cpp's large-problem path): A is [k][kMr], B is
     // [k][kNr], both contiguous, so each step is two loads, R broadcasts and
     // 2R FMAs with no address arithmetic beyond two pointer bumps.
+    // C's tile is prefetched a few dozen steps before the end: earlier, the
+    // B panel streaming through L1 would evict it again.
     const float* ap = a;
     const float* bp = b;
+    auto steps = [&](int64_t count) {
+      for (int64_t p = 0; p < count; ++p, ap += kMr, bp += kNr) {
+        __m512 b0 = _mm512_loadu_ps(bp);
+        __m512 b1 = _mm512_loadu_ps(bp + 16);
+        for (int r = 0; r < R; ++r) {
+          __m512 av = _mm512_set1_ps(ap[r]);
+          c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+          c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+        }
+      }
+    };
+    constexpr int64_t kPrefetchSteps = 48;
+    const int64_t head = k > kPrefetchSteps ? k - kPrefetchSteps : 0;
+    steps(head);
     for (int r = 0; r < R; ++r) {
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16), _MM_HINT_T0);
     }
-    for (int64_t p = 0; p < k; ++p, ap += kMr, bp += kNr) {
-      __m512 b0 = _mm512_loadu_ps(bp);
-      __m512 b1 = _mm512_loadu_ps(bp + 16);
-      for (int r = 0; r < R; ++r) {
-        __m512 av = _mm512_set1_ps(ap[r]);
-        c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
-        c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
-      }
-    }
+    steps(k - head);
   } else if (nr == kNr && cs_a == 1) {
     for (int64_t p = 0; p < k; ++p) {
       __m512 b0 = _mm512_loadu_ps(b + p * ldb);
@@ -154,6 +162,77 @@ void gemv_avx512(int64_t k, const float* a, int64_t inc_a, const float* b, int64
   }
 }
 
+// dst[q * ldd + r] = src[r * lds + q] for one 8 x 8 block.
+inline void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
+  __m256 r[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+  __m256 t[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);      // x0 y0 x1 y1 | x4 y4 x5 y5
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);  // x2 y2 x3 y3 | x6 y6 x7 y7
+  }
+  __m256 u[8];
+  for (int h = 0; h < 8; h += 4) {                                          // rows 0-3, then 4-7
+    u[h] = _mm256_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(1, 0, 1, 0));      // col 0 | 4
+    u[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(3, 2, 3, 2));  // col 1 | 5
+    u[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(1, 0, 1, 0));  // col 2 | 6
+    u[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(3, 2, 3, 2));  // col 3 | 7
+  }
+  for (int q = 0; q < 4; ++q) {
+    _mm256_storeu_ps(dst + q * ldd, _mm256_permute2f128_ps(u[q], u[q + 4], 0x20));
+    _mm256_storeu_ps(dst + (q + 4) * ldd, _mm256_permute2f128_ps(u[q], u[q + 4], 0x31));
+  }
+}
+
+// A strip as [kc][kMr]: A^T's depth steps are contiguous rows; A's rows are
+// transposed 8 x 8, so all eight source rows stream at once.
+void pack_a_avx512(bool trans_a, const float* a, int64_t lda, int64_t rows, int64_t kc,
+                   float* out) {
+  if (trans_a) {
+    const __mmask8 m = static_cast<__mmask8>((1u << rows) - 1);
+    for (int64_t p = 0; p < kc; ++p) {
+      _mm256_mask_storeu_ps(out + p * kMr, m, _mm256_maskz_loadu_ps(m, a + p * lda));
+    }
+    return;
+  }
+  int64_t p = 0;
+  if (rows == kMr) {
+    for (; p + 8 <= kc; p += 8) transpose8x8(a + p, lda, out + p * kMr, kMr);
+  }
+  for (; p < kc; ++p) {
+    for (int64_t r = 0; r < rows; ++r) out[p * kMr + r] = a[r * lda + p];
+  }
+}
+
+// One [kc][kNr] panel of op(B), zero-padded past `cols`.
+void pack_b_avx512(bool trans_b, const float* b, int64_t ldb, int64_t cols, int64_t kc,
+                   float* out) {
+  if (!trans_b) {
+    const __mmask16 m0 = cols >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << cols) - 1);
+    const __mmask16 m1 = cols >= 32  ? 0xFFFF
+                         : cols > 16 ? static_cast<__mmask16>((1u << (cols - 16)) - 1)
+                                     : 0;
+    for (int64_t p = 0; p < kc; ++p) {
+      _mm512_storeu_ps(out + p * kNr, _mm512_maskz_loadu_ps(m0, b + p * ldb));
+      _mm512_storeu_ps(out + p * kNr + 16, _mm512_maskz_loadu_ps(m1, b + p * ldb + 16));
+    }
+    return;
+  }
+  // op(B)(p, q) = b[q * ldb + p]: 8 x 8 transposes over whole panels.
+  int64_t p = 0;
+  if (cols == kNr) {
+    for (; p + 8 <= kc; p += 8) {
+      for (int64_t q = 0; q < kNr; q += 8)
+        transpose8x8(b + q * ldb + p, ldb, out + p * kNr + q, kNr);
+    }
+  }
+  for (; p < kc; ++p) {
+    float* dst = out + p * kNr;
+    for (int64_t q = 0; q < cols; ++q) dst[q] = b[q * ldb + p];
+    for (int64_t q = cols; q < kNr; ++q) dst[q] = 0.0f;
+  }
+}
+
 }  // namespace
 
 KernelTable make_avx512_kernels() {
@@ -163,6 +242,8 @@ KernelTable make_avx512_kernels() {
   t.gemm_nr = kNr;
   t.gemm_ukernel = gemm_ukernel_avx512;
   t.gemv = gemv_avx512;
+  t.gemm_pack_a = pack_a_avx512;
+  t.gemm_pack_b = pack_b_avx512;
   fill_elementwise_avx512(t);
   fill_direct_avx512(t);
   return t;
