@@ -1,8 +1,9 @@
-// AVX-512 GEMM micro-kernel: 12 rows x 32 columns held in 24 zmm accumulators.
+// AVX-512 GEMM micro-kernel: 8 rows x 32 columns held in 16 zmm accumulators.
 // Column tails use masked loads/stores, so nothing past nr is touched.
 #include <immintrin.h>
 
 #include "lamina/kernels/kernel_table.h"
+#include "transpose8x8.h"
 
 namespace lamina {
 void fill_elementwise_avx512(KernelTable& t);
@@ -17,6 +18,7 @@ template <int R>
 void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t ldb,
                  float* c, int64_t ldc, int nr, bool accumulate) {
   __m512 c0[R], c1[R];
+#pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
     c0[r] = _mm512_setzero_ps();
     c1[r] = _mm512_setzero_ps();
@@ -37,6 +39,7 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
       for (int64_t p = 0; p < count; ++p, ap += kMr, bp += kNr) {
         __m512 b0 = _mm512_loadu_ps(bp);
         __m512 b1 = _mm512_loadu_ps(bp + 16);
+#pragma GCC unroll 8
         for (int r = 0; r < R; ++r) {
           __m512 av = _mm512_set1_ps(ap[r]);
           c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
@@ -47,6 +50,7 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
     constexpr int64_t kPrefetchSteps = 48;
     const int64_t head = k > kPrefetchSteps ? k - kPrefetchSteps : 0;
     steps(head);
+#pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16), _MM_HINT_T0);
@@ -56,6 +60,7 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
     for (int64_t p = 0; p < k; ++p) {
       __m512 b0 = _mm512_loadu_ps(b + p * ldb);
       __m512 b1 = _mm512_loadu_ps(b + p * ldb + 16);
+#pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
         __m512 av = _mm512_set1_ps(a[r * rs_a + p]);
         c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
@@ -67,6 +72,7 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
       __m512 b0 = _mm512_loadu_ps(b + p * ldb);
       __m512 b1 = _mm512_loadu_ps(b + p * ldb + 16);
       const float* ap = a + p * cs_a;
+#pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
         __m512 av = _mm512_set1_ps(ap[r * rs_a]);
         c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
@@ -78,6 +84,7 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
       __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * ldb);
       __m512 b1 = _mm512_maskz_loadu_ps(m1, b + p * ldb + 16);
       const float* ap = a + p * cs_a;
+#pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
         __m512 av = _mm512_set1_ps(ap[r * rs_a]);
         c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
@@ -85,28 +92,23 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
       }
     }
   }
-  for (int r = 0; r < R; ++r) {
-    float* crow = c + r * ldc;
-    if (accumulate) {
-      c0[r] = _mm512_add_ps(c0[r], _mm512_maskz_loadu_ps(m0, crow));
-      c1[r] = _mm512_add_ps(c1[r], _mm512_maskz_loadu_ps(m1, crow + 16));
+  if (accumulate) {
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      c0[r] = _mm512_add_ps(c0[r], _mm512_maskz_loadu_ps(m0, c + r * ldc));
+      c1[r] = _mm512_add_ps(c1[r], _mm512_maskz_loadu_ps(m1, c + r * ldc + 16));
     }
-    _mm512_mask_storeu_ps(crow, m0, c0[r]);
-    _mm512_mask_storeu_ps(crow + 16, m1, c1[r]);
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    _mm512_mask_storeu_ps(c + r * ldc, m0, c0[r]);
+    _mm512_mask_storeu_ps(c + r * ldc + 16, m1, c1[r]);
   }
 }
 
 void gemm_ukernel_avx512(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
                          int64_t ldb, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
   switch (mr) {
-    case 12:
-      return rows_kernel<12>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 11:
-      return rows_kernel<11>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 10:
-      return rows_kernel<10>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
-    case 9:
-      return rows_kernel<9>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
     case 8:
       return rows_kernel<8>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
     case 7:
@@ -159,28 +161,6 @@ void gemv_avx512(int64_t k, const float* a, int64_t inc_a, const float* b, int64
     }
     if (accumulate) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, c + j));
     _mm512_mask_storeu_ps(c + j, m, acc);
-  }
-}
-
-// dst[q * ldd + r] = src[r * lds + q] for one 8 x 8 block.
-inline void transpose8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
-  __m256 r[8];
-  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
-  __m256 t[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);      // x0 y0 x1 y1 | x4 y4 x5 y5
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);  // x2 y2 x3 y3 | x6 y6 x7 y7
-  }
-  __m256 u[8];
-  for (int h = 0; h < 8; h += 4) {                                          // rows 0-3, then 4-7
-    u[h] = _mm256_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(1, 0, 1, 0));      // col 0 | 4
-    u[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(3, 2, 3, 2));  // col 1 | 5
-    u[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(1, 0, 1, 0));  // col 2 | 6
-    u[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(3, 2, 3, 2));  // col 3 | 7
-  }
-  for (int q = 0; q < 4; ++q) {
-    _mm256_storeu_ps(dst + q * ldd, _mm256_permute2f128_ps(u[q], u[q + 4], 0x20));
-    _mm256_storeu_ps(dst + (q + 4) * ldd, _mm256_permute2f128_ps(u[q], u[q + 4], 0x31));
   }
 }
 
