@@ -478,11 +478,11 @@ namespace {
 // Batch-1 rows take the GEMV kernel where the table has one; a row's result
 // must not depend on the batch it came in (predict on one sample equals that
 // sample's row of a batch), for every width across the 256-column blocks and
-// masked tails, and depths across the 256-deep passes.
+// masked tails, and depths across the 512-deep passes.
 TEST_P(GemmTest, SingleRowMatchesItsRowInABatch) {
   std::mt19937 rng(41);
   for (int64_t n : {1, 15, 16, 17, 255, 256, 257, 300, 512, 530}) {
-    for (int64_t k : {1, 7, 256, 300, 784}) {
+    for (int64_t k : {1, 7, 256, 300, 512, 513, 784, 1100}) {
       for (bool acc : {false, true}) {
         const int64_t m = 5;
         GuardedFloats a = make_operand(m, k, k, rng);
@@ -499,6 +499,24 @@ TEST_P(GemmTest, SingleRowMatchesItsRowInABatch) {
             << "n=" << n << " k=" << k << " accumulate=" << acc;
       }
     }
+  }
+}
+
+// The same holds when the batch is large enough for the packed path: every
+// path sums K in the same passes.
+TEST_P(GemmTest, SingleRowMatchesItsRowInAPackedBatch) {
+  std::mt19937 rng(43);
+  const int64_t m = 600, n = 300, k = 1100;
+  GuardedFloats a = make_operand(m, k, k, rng);
+  GuardedFloats b = make_operand(k, n, n, rng);
+  GuardedFloats batch(static_cast<size_t>(m * n));
+  GuardedFloats single(static_cast<size_t>(n));
+  lamina::gemm_f32(kt(), false, false, m, n, k, a.data(), k, b.data(), n, batch.data(), n, false);
+  for (int64_t row : {0, 7, 599}) {
+    lamina::gemm_f32(kt(), false, false, 1, n, k, a.data() + row * k, k, b.data(), n, single.data(),
+                     n, false);
+    ASSERT_EQ(0, std::memcmp(single.data(), batch.data() + row * n, sizeof(float) * n))
+        << "row " << row;
   }
 }
 

@@ -16,23 +16,25 @@
 namespace lamina {
 namespace {
 
-constexpr int64_t kKc = 256;      // depth of one pass: B panel kc x nr stays in L1
+// Depth of one pass over K, the same on every path (direct, GEMV, packed):
+// each element is summed in kKc-deep passes in order, so a row's result does
+// not depend on the path its batch took, the batch size or the thread count.
+// 512-deep passes halve the trips of C through the cache against 256 (1024^3
+// on two threads: ~210 vs ~190 GFLOP/s here) and cost the direct path nothing.
+constexpr int64_t kKc = 512;
 constexpr int64_t kMcTiles = 12;  // row tiles per task
-constexpr int64_t kMaxNc = 512;   // columns per task: kc x nc of B stays in L2
+constexpr int64_t kMaxNc = 512;   // columns per task
 constexpr int64_t kMinParallelMacs = 65536;
 
 thread_local Buffer t_pack;
 thread_local Buffer t_transposed;
 thread_local Buffer t_b_panels;  // packed path: this thread's B block
 
-// Packed path (large problems): depth per pass and the widest B block a task
-// packs (kPackKc x kPackNc floats = 512 KiB, half this CPU's L2). 512-deep
-// passes halve the trips of C through the cache against 256 (1024^3 on two
-// threads: ~210 vs ~190 GFLOP/s here).
-constexpr int64_t kPackKc = 512;
+// Packed path (large problems): the widest B block a task packs (kKc x
+// kPackNc floats = 512 KiB, half this CPU's L2).
 constexpr int64_t kPackNc = 256;
-// Rows of op(A) packed per super-block (1024 x kPackKc floats = 2 MiB,
-// shared by the threads).
+// Rows of op(A) packed per super-block (1024 x kKc floats = 2 MiB, shared by
+// the threads).
 constexpr int64_t kPackRows = 1024;
 thread_local Buffer t_a_block;  // packed path: the calling thread's shared A strips
 // When to pack (measured with cpp/bench, one thread): packing op(B) costs
@@ -234,7 +236,7 @@ void transpose_into(const float* src, int64_t rows, int64_t cols, int64_t lds, f
 // block), then run tasks of (column block, row block): a task packs its
 // kc x nc block of op(B) into panels that stay in its core's L2 and runs the
 // micro-kernel over every (strip, panel). Each element is still summed over K
-// in kPackKc passes in order, so results do not depend on the thread count.
+// in kKc passes in order, so results do not depend on the thread count.
 void gemm_packed(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                  const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
                  bool accumulate, const GemmEpilogue& ep) {
@@ -247,7 +249,7 @@ void gemm_packed(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, i
   n_blocks = std::max<int64_t>(1, std::min(n_blocks, panels_total));
   const int64_t nc = round_up((n + n_blocks - 1) / n_blocks, nr);
   n_blocks = (n + nc - 1) / nc;
-  const int64_t kc_max = std::min(kPackKc, k);
+  const int64_t kc_max = std::min(kKc, k);
   float* strips =
       t_a_block.reserve(static_cast<size_t>(round_up(std::min(m, kPackRows), mr) * kc_max));
   for (int64_t s0 = 0; s0 < m; s0 += kPackRows) {
@@ -257,10 +259,10 @@ void gemm_packed(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, i
     const int64_t m_split = std::max<int64_t>(1, (threads + n_blocks - 1) / n_blocks);
     const int64_t mc = std::max(2 * mr, round_up((rows + m_split - 1) / m_split, mr));
     const int64_t m_blocks = (rows + mc - 1) / mc;
-    for (int64_t p0 = 0; p0 < k; p0 += kPackKc) {
-      const int64_t kc = std::min(kPackKc, k - p0);
+    for (int64_t p0 = 0; p0 < k; p0 += kKc) {
+      const int64_t kc = std::min(kKc, k - p0);
       const bool acc = accumulate || p0 > 0;
-      const bool last_pass = p0 + kPackKc >= k;
+      const bool last_pass = p0 + kKc >= k;
       parallel_for(strip_count, 8, [&](int64_t q0, int64_t q1) {
         for (int64_t q = q0; q < q1; ++q) {
           const int64_t i = s0 + q * mr;
