@@ -43,9 +43,12 @@ bool is_pointwise(const ConvGeometry& g) {
 
 int64_t patch_size(const ConvGeometry& g) { return g.kernel_h * g.kernel_w * g.in_c_per_group(); }
 
-// Rows of the im2col matrix per block.
-int64_t rows_per_block(const ConvGeometry& g) {
-  return std::max<int64_t>(8, kColsBlockFloats / patch_size(g));
+// Rows of the im2col matrix per block: what fits kColsBlockFloats, rounded
+// down to whole micro-kernel row tiles (113 rows of a 288-wide patch would
+// leave a 1-row tile in every block's GEMM).
+int64_t rows_per_block(const KernelTable& kt, const ConvGeometry& g) {
+  const int64_t mr = kt.gemm_mr;
+  return std::max<int64_t>(mr, kColsBlockFloats / patch_size(g) / mr * mr);
 }
 
 // cols[r - r0, (kh, kw, c)] = x at the input position tap (kh, kw) of output
@@ -92,8 +95,8 @@ void im2col(const ConvGeometry& g, const float* x, int64_t r0, int64_t r1, int64
   }
 }
 
-// The adjoint of im2col for rows [r0, r1) of one image: adds each column
-// block back into dx at the position it was read from.
+// The adjoint of im2col for rows [r0, r1): adds each column block back into
+// dx at the position it was read from.
 void col2im_add(const ConvGeometry& g, const float* cols, int64_t r0, int64_t r1, int64_t group,
                 float* dx) {
   const int64_t oh_n = g.out_h(), ow_n = g.out_w(), cg = g.in_c_per_group();
@@ -167,7 +170,7 @@ void conv2d_forward_f32(const KernelTable& kt, const ConvGeometry& g, const floa
              GemmEpilogue{bias, activation});
     return;
   }
-  const int64_t block = rows_per_block(g);
+  const int64_t block = rows_per_block(kt, g);
   const int64_t blocks = (rows + block - 1) / block;
   const int64_t k = patch_size(g), cog = g.out_c_per_group();
   parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
@@ -211,21 +214,23 @@ void conv2d_backward_data_f32(const KernelTable& kt, const ConvGeometry& g, cons
     }
   }
   const int64_t per_image = oh_n * ow_n;
-  const int64_t block = rows_per_block(g);
+  const int64_t block = rows_per_block(kt, g);
   const int64_t image_size = g.in_h * g.in_w * g.in_c;
-  // One image per task: col2im scatters within an image, so images are the
-  // unit that never shares an output element with another task.
+  // Tasks are runs of whole images: col2im scatters within an image, so
+  // images are the unit that never shares an output element with another
+  // task. Within a run the GEMM blocks span image boundaries (an image's
+  // 121 rows would otherwise end in a 1-row tile). Each dx element still
+  // receives its terms in row order, so blocking does not change results.
   parallel_for(g.batch, 1, [&](int64_t n0, int64_t n1) {
-    float* cols = t_cols.reserve(static_cast<size_t>(std::min(block, per_image) * k));
-    for (int64_t n = n0; n < n1; ++n) {
-      std::memset(dx + n * image_size, 0, sizeof(float) * image_size);
-      for (int64_t r0 = n * per_image; r0 < (n + 1) * per_image; r0 += block) {
-        const int64_t r1 = std::min((n + 1) * per_image, r0 + block);
-        for (int64_t grp = 0; grp < g.groups; ++grp) {
-          gemm_f32(kt, false, false, r1 - r0, k, cog, dy + r0 * g.out_c + grp * cog, g.out_c,
-                   wt + grp * cog * k, k, cols, k, false);
-          col2im_add(g, cols, r0, r1, grp, dx);
-        }
+    const int64_t end = n1 * per_image;
+    float* cols = t_cols.reserve(static_cast<size_t>(std::min(block, end - n0 * per_image) * k));
+    std::memset(dx + n0 * image_size, 0, sizeof(float) * image_size * (n1 - n0));
+    for (int64_t r0 = n0 * per_image; r0 < end; r0 += block) {
+      const int64_t r1 = std::min(end, r0 + block);
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        gemm_f32(kt, false, false, r1 - r0, k, cog, dy + r0 * g.out_c + grp * cog, g.out_c,
+                 wt + grp * cog * k, k, cols, k, false);
+        col2im_add(g, cols, r0, r1, grp, dx);
       }
     }
   });
@@ -254,7 +259,7 @@ void conv2d_backward_weights_f32(const KernelTable& kt, const ConvGeometry& g, c
   const int64_t rows = g.batch * oh_n * ow_n;
   const int64_t blocks = reduction_blocks(rows, w_size);
   const int64_t k = patch_size(g), cog = g.out_c_per_group();
-  const int64_t sub = rows_per_block(g);
+  const int64_t sub = rows_per_block(kt, g);
   const bool pointwise = is_pointwise(g);
   // With one block the partial is dw itself (and the GEMM may use every
   // thread); otherwise each block writes its own partial.
