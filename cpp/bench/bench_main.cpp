@@ -1,4 +1,4 @@
-// lamina_bench: GEMM, convolution and pooling microbenchmarks. Prints the
+// lamina_bench: GEMM, convolution, pooling and activation microbenchmarks. Prints the
 // measured FMA peak first; threads come from LAMINA_NUM_THREADS (default: the
 // cores this process may use), the ISA from LAMINA_ISA.
 //   build/release/cpp/bench/lamina_bench --benchmark_filter=Gemm

@@ -260,7 +260,30 @@ void avoid_kinks(const ActivationSpec& s, std::vector<T>& x) {
 
 const int64_t kActShapes[][2] = {{1, 1}, {3, 5}, {7, 33}, {2, 130}, {300, 257}};
 
-TEST(Activation, FloatForwardBackwardMatchFormulas) {
+std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) {
+  return lamina::isa_name(info.param);
+}
+
+// The float32 API run on one ISA's kernels: the active table is switched for
+// the test and restored after it. Skipped where this CPU cannot run the ISA.
+class ActivationIsaTest : public ::testing::TestWithParam<Isa> {
+ protected:
+  void SetUp() override {
+    saved_ = lamina::active_kernels().isa;
+    try {
+      kt_ = &lamina::kernels_for(GetParam());
+    } catch (const lamina::ValueError& e) {
+      GTEST_SKIP() << e.what();
+    }
+    lamina::set_active_isa(GetParam());
+    ASSERT_EQ(lamina::active_kernels().activation_forward_f32, kt_->activation_forward_f32);
+  }
+  void TearDown() override { lamina::set_active_isa(saved_); }
+  const lamina::KernelTable* kt_ = nullptr;
+  Isa saved_ = Isa::kScalar;
+};
+
+TEST_P(ActivationIsaTest, FloatForwardBackwardMatchFormulas) {
   std::mt19937 rng(11);
   for (const ActivationSpec& spec : all_specs()) {
     for (const auto& sh : kActShapes) {
@@ -347,7 +370,7 @@ TEST(Activation, DoubleBackwardMatchesFiniteDifferences) {
 }
 
 // Large |x|: saturation without NaN, overflow to inf only where exp overflows.
-TEST(Activation, LargeInputsStayFinite) {
+TEST_P(ActivationIsaTest, LargeInputsStayFinite) {
   const float xs[] = {-1e4f, -1000.0f, -120.0f, -89.0f, -30.0f, 30.0f, 80.0f, 1000.0f};
   const int64_t n = sizeof(xs) / sizeof(xs[0]);
   for (const ActivationSpec& spec : all_specs()) {
@@ -365,7 +388,7 @@ TEST(Activation, LargeInputsStayFinite) {
 
 // The vectorised float32 exp behind sigmoid/silu/softmax/...: within 2 ulp
 // of exp rounded from float64 wherever the result is a normal float.
-TEST(Activation, ExponentialWithinTwoUlp) {
+TEST_P(ActivationIsaTest, ExponentialWithinTwoUlp) {
   const int64_t n = 1 << 20;
   std::vector<float> x(static_cast<size_t>(n)), y(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) x[i] = -87.3f + (88.7f + 87.3f) * static_cast<float>(i) / n;
@@ -407,7 +430,7 @@ int64_t worst_ulps(const ActivationSpec& spec, const std::vector<float>& x) {
 
 // tanh, softplus and elu/selu run on lamina's vectorised tanh/log1p/expm1
 // in float32: a few ulp, including the relative accuracy near zero.
-TEST(Activation, VectorisedMathWithinFewUlp) {
+TEST_P(ActivationIsaTest, VectorisedMathWithinFewUlp) {
   std::vector<float> x;
   for (int i = -400000; i <= 400000; ++i) x.push_back(static_cast<float>(i) * 5e-5f);  // +-20
   for (int i = -300; i <= 300; ++i) x.push_back(std::ldexp(1.0f, i / 10));  // tiny to large
@@ -431,7 +454,7 @@ TEST(Activation, VectorisedMathWithinFewUlp) {
   }
 }
 
-TEST(Activation, ResultsDoNotDependOnThreadCount) {
+TEST_P(ActivationIsaTest, ResultsDoNotDependOnThreadCount) {
   ThreadCountScope scope;
   std::mt19937 rng(15);
   const int64_t rows = 257, cols = 1031;  // several chunks for every grain
@@ -439,15 +462,76 @@ TEST(Activation, ResultsDoNotDependOnThreadCount) {
   const std::vector<float> x = uniform<float>(n, -5.0, 5.0, rng);
   const std::vector<float> dy = uniform<float>(n, -1.0, 1.0, rng);
   for (const ActivationSpec& spec : all_specs()) {
-    std::vector<float> y1(n), dx1(n), y2(n), dx2(n);
+    std::vector<float> y1(n), dx1(n);
     lamina::set_num_threads(1);
     lamina::activation_forward(spec, x.data(), y1.data(), rows, cols);
     lamina::activation_backward(spec, x.data(), y1.data(), dy.data(), dx1.data(), rows, cols);
-    lamina::set_num_threads(3);
-    lamina::activation_forward(spec, x.data(), y2.data(), rows, cols);
-    lamina::activation_backward(spec, x.data(), y2.data(), dy.data(), dx2.data(), rows, cols);
-    EXPECT_EQ(0, std::memcmp(y1.data(), y2.data(), n * sizeof(float))) << describe(spec);
-    EXPECT_EQ(0, std::memcmp(dx1.data(), dx2.data(), n * sizeof(float))) << describe(spec);
+    for (int threads : {2, 3}) {
+      std::vector<float> y2(n), dx2(n);
+      lamina::set_num_threads(threads);
+      lamina::activation_forward(spec, x.data(), y2.data(), rows, cols);
+      lamina::activation_backward(spec, x.data(), y2.data(), dy.data(), dx2.data(), rows, cols);
+      EXPECT_EQ(0, std::memcmp(y1.data(), y2.data(), n * sizeof(float)))
+          << describe(spec) << " threads=" << threads;
+      EXPECT_EQ(0, std::memcmp(dx1.data(), dx2.data(), n * sizeof(float)))
+          << describe(spec) << " threads=" << threads;
+    }
+  }
+}
+
+// Why the thread count cannot matter: a range's kernel gives every element
+// the bits the whole array's call gives it, wherever the range starts and
+// however short it is (SIMD body or tail, any alignment).
+TEST_P(ActivationIsaTest, SubrangesGiveTheSameBits) {
+  std::mt19937 rng(16);
+  const int64_t n = 203;
+  std::vector<float> x = uniform<float>(static_cast<size_t>(n), -8.0, 8.0, rng);
+  const std::vector<float> dy = uniform<float>(static_cast<size_t>(n), -1.0, 1.0, rng);
+  for (const ActivationSpec& spec : all_specs()) {
+    if (lamina::activation_is_rowwise(spec.kind) || spec.kind == Activation::kLinear) continue;
+    std::vector<float> y(x.size()), dx(x.size());
+    kt_->activation_forward_f32(spec, x.data(), y.data(), n);
+    kt_->activation_backward_f32(spec, x.data(), y.data(), dy.data(), dx.data(), n);
+    for (int64_t begin = 0; begin < 40; begin += 3) {
+      for (int64_t len : {1, 2, 7, 15, 16, 17, 31, 33, 64, 100, 160}) {
+        GuardedFloats ys(static_cast<size_t>(len)), dxs(static_cast<size_t>(len));
+        kt_->activation_forward_f32(spec, x.data() + begin, ys.data(), len);
+        kt_->activation_backward_f32(spec, x.data() + begin, y.data() + begin, dy.data() + begin,
+                                     dxs.data(), len);
+        ASSERT_EQ(0, std::memcmp(ys.data(), y.data() + begin, sizeof(float) * len))
+            << describe(spec) << " begin=" << begin << " len=" << len;
+        ASSERT_EQ(0, std::memcmp(dxs.data(), dx.data() + begin, sizeof(float) * len))
+            << describe(spec) << " begin=" << begin << " len=" << len;
+      }
+    }
+  }
+}
+
+// Every length 1..130 (each SIMD width's body and tails), arrays ending
+// against a guard page and, in a second pass, starting right after one:
+// within tolerance of the float64 formulas, nothing touched outside.
+TEST_P(ActivationIsaTest, SizesOneTo130MatchFormulasInsideTheirArrays) {
+  std::mt19937 rng(17);
+  for (const ActivationSpec& spec : all_specs()) {
+    for (int64_t n = 1; n <= 130; ++n) {
+      const size_t sz = static_cast<size_t>(n);
+      std::vector<float> xv = uniform<float>(sz, -6.0, 6.0, rng);
+      avoid_kinks(spec, xv);
+      const std::vector<float> dyv = uniform<float>(sz, -1.0, 1.0, rng);
+      const std::vector<double> y_ref = forward_ref(spec, widen(xv), 1, n);
+      const std::vector<double> dx_ref = backward_ref(spec, widen(xv), widen(dyv), 1, n);
+      for (lamina_test::Place place : {lamina_test::Place::kEnd, lamina_test::Place::kStart}) {
+        GuardedFloats x(xv, place), dy(dyv, place), y(sz, place), dx(sz, place);
+        lamina::activation_forward(spec, x.data(), y.data(), 1, n);
+        lamina::activation_backward(spec, x.data(), y.data(), dy.data(), dx.data(), 1, n);
+        for (size_t i = 0; i < sz; ++i) {
+          ASSERT_NEAR(y[i], y_ref[i], 2e-6 * (1.0 + std::fabs(y_ref[i])))
+              << describe(spec) << " n=" << n << " x=" << xv[i];
+          ASSERT_NEAR(dx[i], dx_ref[i], 1e-5 * (1.0 + std::fabs(dx_ref[i])))
+              << describe(spec) << " n=" << n << " x=" << xv[i];
+        }
+      }
+    }
   }
 }
 
@@ -477,7 +561,7 @@ TEST(Activation, SpecsFromKerasNames) {
                lamina::ValueError);
 }
 
-TEST(Activation, BiasAddAndColumnSum) {
+TEST_P(ActivationIsaTest, BiasAddAndColumnSum) {
   std::mt19937 rng(14);
   for (const auto& s : kActShapes) {
     const int64_t rows = s[0], cols = s[1] + 600;  // wide enough to split columns
@@ -514,5 +598,33 @@ TEST(Activation, BiasAddAndColumnSum) {
     }
   }
 }
+
+// bias_add and column_sum at every width 1..130, against guard pages.
+TEST_P(ActivationIsaTest, BiasAddAndColumnSumEveryWidth) {
+  std::mt19937 rng(18);
+  const int64_t rows = 5;
+  for (int64_t cols = 1; cols <= 130; ++cols) {
+    const size_t n = static_cast<size_t>(rows * cols);
+    GuardedFloats y(uniform<float>(n, -1.0, 1.0, rng), lamina_test::Place::kEnd);
+    GuardedFloats bias(uniform<float>(static_cast<size_t>(cols), -1.0, 1.0, rng),
+                       lamina_test::Place::kEnd);
+    const std::vector<float> y0 = y.to_vector();
+    lamina::bias_add(y.data(), bias.data(), rows, cols);
+    GuardedFloats sums(static_cast<size_t>(cols));
+    lamina::column_sum(y.data(), rows, cols, sums.data(), false);
+    for (int64_t j = 0; j < cols; ++j) {
+      float want = 0.0f;
+      for (int64_t r = 0; r < rows; ++r) {
+        const float v = y0[r * cols + j] + bias[j];
+        ASSERT_EQ(y[r * cols + j], v) << "cols=" << cols;
+        want += v;  // in row order, as column_sum sums
+      }
+      ASSERT_EQ(sums[j], want) << "cols=" << cols << " j=" << j;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, ActivationIsaTest,
+                         ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512), isa_param_name);
 
 }  // namespace

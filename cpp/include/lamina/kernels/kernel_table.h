@@ -132,6 +132,23 @@ using EmaFn = void (*)(float* avg, const float* w, int64_t n, float momentum);
 using AccumulateFn = void (*)(float* acc, const float* g, int64_t n);
 using AverageAccumulatedFn = void (*)(float* g, float* acc, int64_t n, float steps);
 
+struct ActivationSpec;  // lamina/kernels/activation.h
+
+// Element-wise float32 activations on one contiguous range (the driver in
+// src/kernels/activation.cpp splits rows * cols across threads and does
+// linear, softmax and log_softmax itself). Forward: y[i] = act(x[i]) for
+// i < n, y may be x. Backward: dx[i] = dy[i] * act'(x[i]), from x or y (x
+// may be null where activation_backward_needs_x is false), dx may be dy.
+using ActivationForwardFn = void (*)(const ActivationSpec& spec, const float* x, float* y,
+                                     int64_t n);
+using ActivationBackwardFn = void (*)(const ActivationSpec& spec, const float* x, const float* y,
+                                      const float* dy, float* dx, int64_t n);
+// y[r, :] += bias for r < rows; y: [rows, cols].
+using BiasAddFn = void (*)(float* y, const float* bias, int64_t rows, int64_t cols);
+// out[j] (+)= sum over r < rows of dy[r * ld + j] for j < cols, rows in order.
+using ColumnSumFn = void (*)(const float* dy, int64_t rows, int64_t ld, int64_t cols, float* out,
+                             bool accumulate);
+
 struct KernelTable {
   Isa isa;
   int gemm_mr;
@@ -166,6 +183,10 @@ struct KernelTable {
   EmaFn ema_update;
   AccumulateFn accumulate;
   AverageAccumulatedFn average_accumulated;
+  ActivationForwardFn activation_forward_f32;
+  ActivationBackwardFn activation_backward_f32;
+  BiasAddFn bias_add_f32;
+  ColumnSumFn column_sum_f32;
 };
 
 // The table every op uses. Chosen at load; tests may switch it.
