@@ -66,12 +66,19 @@ def lamina_ops(case):
         return (lambda: K.global_avg_pool_forward(x)), (
             lambda: K.global_avg_pool_backward(dy, list(xs))
         )
-    fwd_k = K.max_pool2d_forward if kind == "maxpool" else K.avg_pool2d_forward
-    y = fwd_k(x, ks, ks)
-    dy = rng.standard_normal(y.shape).astype(np.float32)
     if kind == "maxpool":
-        return (lambda: fwd_k(x, ks, ks)), (lambda: K.max_pool2d_backward(x, dy, ks, ks))
-    return (lambda: fwd_k(x, ks, ks)), (lambda: K.avg_pool2d_backward(dy, xs[1:3], ks, ks))
+        # Training's path, as torch's max_pool2d_with_indices: the forward
+        # records each window's maximum, the backward reads only those records.
+        y, argmax = K.max_pool2d_forward_argmax(x, ks, ks)
+        dy = rng.standard_normal(y.shape).astype(np.float32)
+        return (lambda: K.max_pool2d_forward_argmax(x, ks, ks)), (
+            lambda: K.max_pool2d_backward_argmax(argmax, dy, xs[1:3], ks, ks)
+        )
+    y = K.avg_pool2d_forward(x, ks, ks)
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    return (lambda: K.avg_pool2d_forward(x, ks, ks)), (
+        lambda: K.avg_pool2d_backward(dy, xs[1:3], ks, ks)
+    )
 
 
 def torch_ops(case):

@@ -212,3 +212,27 @@ def test_max_pool_relu_gate_applies_relus_gradient(isa, idx):
     gated = K.max_pool2d_backward(x.astype(np.float32), dy.astype(np.float32), pool, strides,
                                   pads, isa=isa, relu_gate=True)
     np.testing.assert_allclose(gated, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("relu_gate", [False, True])
+def test_max_pool_records_give_the_plain_kernels_results(isa, relu_gate):
+    # MaxPooling2D(2) in training: the forward records each window's first
+    # maximum and the backward reads only the records; both equal the plain
+    # kernels bit for bit (ties from a relu, an odd last row and column).
+    rng = np.random.default_rng(3)
+    x = np.maximum(rng.standard_normal((3, 9, 7, 40)), 0).astype(np.float32)
+    y, argmax = K.max_pool2d_forward_argmax(x, (2, 2), (2, 2), isa=isa, relu_gate=relu_gate)
+    assert argmax.dtype == np.uint8 and argmax.shape == y.shape == (3, 4, 3, 40)
+    np.testing.assert_array_equal(y, K.max_pool2d_forward(x, (2, 2), (2, 2), isa=isa))
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    dx = K.max_pool2d_backward_argmax(argmax, dy, (9, 7), (2, 2), (2, 2), isa=isa)
+    expected = K.max_pool2d_backward(x, dy, (2, 2), (2, 2), isa=isa, relu_gate=relu_gate)
+    np.testing.assert_array_equal(dx, expected)
+    assert np.all(dx[:, 8] == 0) and np.all(dx[:, :, 6] == 0)  # rows no window covers
+
+
+def test_max_pool_records_need_two_by_two_windows():
+    x = np.zeros((1, 6, 6, 2), np.float32)
+    with pytest.raises(ValueError, match="2x2 windows at stride 2"):
+        K.max_pool2d_forward_argmax(x, (3, 3), (3, 3))

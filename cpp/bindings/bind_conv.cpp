@@ -111,6 +111,10 @@ lamina::PoolGeometry pool_geometry(const py::array& x, Pair pool, Pair strides, 
   return g;
 }
 
+std::vector<int64_t> y_shape_of(const lamina::PoolGeometry& g) {
+  return {g.batch, g.out_h(), g.out_w(), g.channels};
+}
+
 std::vector<py::ssize_t> dims(const std::vector<int64_t>& shape) {
   return std::vector<py::ssize_t>(shape.begin(), shape.end());
 }
@@ -354,6 +358,59 @@ void register_conv_kernels(py::module_& km) {
          py::arg("x"), py::arg("dy"), py::arg("pool"), py::arg("strides"),
          py::arg("pads") = Quad{0, 0, 0, 0}, py::arg("isa") = py::none(),
          py::arg("relu_gate") = false);
+
+  // MaxPooling2D(2)'s training path: the forward also returns the window
+  // records (uint8, y's shape) that the backward reads instead of x.
+  km.def(
+      "max_pool2d_forward_argmax",
+      [](Arr<float> x, Pair pool, Pair strides, Isa isa, bool relu_gate) {
+        auto g = pool_geometry(x, pool, strides, Quad{0, 0, 0, 0}, "max_pool2d_forward_argmax");
+        g.relu_gate = relu_gate;
+        if (!lamina::max_pool_records_argmax(g)) {
+          throw lamina::ValueError(
+              "max_pool2d_forward_argmax: needs 2x2 windows at stride 2 without pads.");
+        }
+        const auto y_dims = dims({g.batch, g.out_h(), g.out_w(), g.channels});
+        Arr<float> y(y_dims);
+        py::array_t<uint8_t> argmax(y_dims);
+        float* yp = y.mutable_data();
+        uint8_t* ap = argmax.mutable_data();
+        const lamina::KernelTable& kt = table(isa);
+        {
+          py::gil_scoped_release release;
+          lamina::max_pool2d_forward_argmax_f32(kt, g, x.data(), yp, ap);
+        }
+        return py::make_tuple(y, argmax);
+      },
+      py::arg("x"), py::arg("pool"), py::arg("strides"), py::arg("isa") = py::none(),
+      py::arg("relu_gate") = false);
+  km.def(
+      "max_pool2d_backward_argmax",
+      [](py::array_t<uint8_t, py::array::c_style | py::array::forcecast> argmax, Arr<float> dy,
+         Pair input_hw, Pair pool, Pair strides, Isa isa) {
+        const char* fn = "max_pool2d_backward_argmax";
+        require_ndim(dy, 4, fn, "dy");
+        py::array_t<float> x_stub(
+            std::vector<py::ssize_t>{dy.shape(0), input_hw[0], input_hw[1], dy.shape(3)},
+            std::vector<py::ssize_t>{0, 0, 0, 0});
+        auto g = pool_geometry(x_stub, pool, strides, Quad{0, 0, 0, 0}, fn);
+        if (!lamina::max_pool_records_argmax(g)) {
+          throw lamina::ValueError(std::string(fn) +
+                                   ": needs 2x2 windows at stride 2 without pads.");
+        }
+        require_shape(dy, y_shape_of(g), fn, "dy");
+        require_shape(argmax, y_shape_of(g), fn, "argmax");
+        Arr<float> dx(dims({g.batch, g.in_h, g.in_w, g.channels}));
+        float* dxp = dx.mutable_data();
+        const lamina::KernelTable& kt = table(isa);
+        {
+          py::gil_scoped_release release;
+          lamina::max_pool2d_backward_argmax_f32(kt, g, argmax.data(), dy.data(), dxp);
+        }
+        return dx;
+      },
+      py::arg("argmax"), py::arg("dy"), py::arg("input_hw"), py::arg("pool"), py::arg("strides"),
+      py::arg("isa") = py::none());
 
   auto avg_backward = [](auto tag, const char* name, auto run) {
     using T = decltype(tag);

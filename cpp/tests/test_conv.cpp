@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <string>
@@ -426,6 +427,47 @@ TEST_P(ConvPoolTest, PoolThreadCountDoesNotChangeResults) {
     results.push_back(all);
   }
   EXPECT_EQ(0, std::memcmp(results[0].data(), results[1].data(), results[0].size() * 4));
+}
+
+// MaxPooling2D(2) in training records each window's first maximum; its
+// forward and its backward from those records equal the plain kernels bit
+// for bit -- ties, zeros after a relu, negatives, NaN, ragged edges, the relu
+// gate on and off.
+TEST_P(ConvPoolTest, MaxPoolArgmaxPathMatchesThePlainKernels) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> pick(0, 5);
+  for (int64_t c : {1, 3, 16, 17, 32, 33, 64, 70}) {
+    for (bool gate : {false, true}) {
+      PoolGeometry g;
+      g.batch = 3;
+      g.in_h = 7;
+      g.in_w = 9;
+      g.channels = c;
+      g.pool_h = g.pool_w = g.stride_h = g.stride_w = 2;
+      g.relu_gate = gate;
+      ASSERT_TRUE(lamina::max_pool_records_argmax(g));
+      GuardedFloats x = random_floats(g.x_size(), rng), dy = random_floats(g.y_size(), rng);
+      for (size_t i = 0; i < x.size(); ++i) {
+        const int kind = pick(rng);  // ties at 0 and 1, negatives, a NaN now and then
+        if (kind == 0) x[i] = 0.0f;
+        if (kind == 1) x[i] = 1.0f;
+        if (kind == 2) x[i] = -std::fabs(x[i]);
+        if (kind == 3 && i % 97 == 0) x[i] = std::numeric_limits<float>::quiet_NaN();
+      }
+      GuardedFloats y(static_cast<size_t>(g.y_size())), y2(static_cast<size_t>(g.y_size()));
+      GuardedFloats dx(static_cast<size_t>(g.x_size())), dx2(static_cast<size_t>(g.x_size()));
+      std::vector<uint8_t> argmax(static_cast<size_t>(g.y_size()));
+      lamina::max_pool2d_forward_f32(kt(), g, x.data(), y.data());
+      lamina::max_pool2d_forward_argmax_f32(kt(), g, x.data(), y2.data(), argmax.data());
+      ASSERT_EQ(0, std::memcmp(y.data(), y2.data(), y.size() * 4)) << describe(g);
+      lamina::max_pool2d_backward_f32(kt(), g, x.data(), dy.data(), dx.data());
+      dx2.fill(-12345.0f);  // every element must be written
+      lamina::max_pool2d_backward_argmax_f32(kt(), g, argmax.data(), dy.data(), dx2.data());
+      ASSERT_EQ(0, std::memcmp(dx.data(), dx2.data(), dx.size() * 4)) << describe(g);
+    }
+  }
+  PoolGeometry padded = base_pool();
+  EXPECT_FALSE(lamina::max_pool_records_argmax(padded));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, ConvPoolTest,

@@ -104,6 +104,13 @@ def max_pool2d_backward_f64_ref(
     x: np.ndarray, dy: np.ndarray, pool: Pair, strides: Pair, pads: Quad = ...,
     isa: Optional[str] = ...,
 ) -> np.ndarray: ...
+def max_pool2d_forward_argmax(
+    x: np.ndarray, pool: Pair, strides: Pair, isa: Optional[str] = ..., relu_gate: bool = ...
+) -> Tuple[np.ndarray, np.ndarray]: ...
+def max_pool2d_backward_argmax(
+    argmax: np.ndarray, dy: np.ndarray, input_hw: Pair, pool: Pair, strides: Pair,
+    isa: Optional[str] = ...,
+) -> np.ndarray: ...
 def avg_pool2d_backward(
     dy: np.ndarray, input_hw: Pair, pool: Pair, strides: Pair, pads: Quad = ...,
     isa: Optional[str] = ...,

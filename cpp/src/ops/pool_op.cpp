@@ -1,6 +1,8 @@
 // Windowed and global pooling layers on the pooling kernels
 // (lamina/kernels/pool.h).
 #include <algorithm>
+#include <cstdint>
+#include <vector>
 
 #include "lamina/errors.h"
 #include "lamina/kernels/conv.h"
@@ -62,10 +64,19 @@ class PoolOp final : public Op {
     return spec_.one_d ? Shape{g.out_w(), g.channels} : Shape{g.out_h(), g.out_w(), g.channels};
   }
 
-  void forward(const float* x, float* y, int64_t batch, const StepContext&) override {
+  void forward(const float* x, float* y, int64_t batch, const StepContext& ctx) override {
     PoolGeometry g = geom_;
     g.batch = batch;
-    if (kind_ == PoolKind::kMax) {
+    g.relu_gate = relu_gate_;
+    argmax_for_ = nullptr;
+    if (kind_ == PoolKind::kMax && ctx.training && max_pool_records_argmax(g)) {
+      // Training: record each window's maximum so backward need not read x.
+      const size_t bytes = static_cast<size_t>(g.y_size());
+      if (argmax_.size() < bytes) argmax_.resize(bytes);
+      max_pool2d_forward_argmax_f32(active_kernels(), g, x, y, argmax_.data());
+      argmax_for_ = x;
+      argmax_batch_ = batch;
+    } else if (kind_ == PoolKind::kMax) {
       max_pool2d_forward_f32(g, x, y);
     } else {
       avg_pool2d_forward_f32(g, x, y);
@@ -81,7 +92,9 @@ class PoolOp final : public Op {
     PoolGeometry g = geom_;
     g.batch = batch;
     g.relu_gate = relu_gate_;
-    if (kind_ == PoolKind::kMax) {
+    if (kind_ == PoolKind::kMax && argmax_for_ == x && argmax_batch_ == batch) {
+      max_pool2d_backward_argmax_f32(active_kernels(), g, argmax_.data(), dy, dx);
+    } else if (kind_ == PoolKind::kMax) {
       max_pool2d_backward_f32(g, x, dy, dx);
     } else {
       avg_pool2d_backward_f32(g, dy, dx);
@@ -94,6 +107,10 @@ class PoolOp final : public Op {
   std::string kind_name_;
   PoolGeometry geom_;
   bool relu_gate_ = false;
+  // The last training forward's window records, valid for that input.
+  std::vector<uint8_t> argmax_;
+  const float* argmax_for_ = nullptr;
+  int64_t argmax_batch_ = 0;
 };
 
 class GlobalPoolOp final : public Op {

@@ -52,6 +52,14 @@ using MaxPoolBackwardFn = void (*)(const PoolGeometry& g, const float* x, const 
                                    float* dx, int64_t n0, int64_t n1);
 using AvgPoolBackwardFn = void (*)(const PoolGeometry& g, const float* dy, float* dx, int64_t n0,
                                    int64_t n1);
+// Max pooling over 2x2 windows at stride 2 without pads (pool.h,
+// max_pool_records_argmax): forward on output rows [r0, r1) that also records
+// which window element each output took (see max_pool2d_forward_argmax_f32),
+// and the backward of images [n0, n1) from those records alone.
+using MaxPoolForwardArgmaxFn = void (*)(const PoolGeometry& g, const float* x, float* y,
+                                        uint8_t* argmax, int64_t r0, int64_t r1);
+using MaxPoolBackwardArgmaxFn = void (*)(const PoolGeometry& g, const uint8_t* argmax,
+                                         const float* dy, float* dx, int64_t n0, int64_t n1);
 // Depthwise convolution (one input channel per group, g.in_c == g.groups):
 // forward on output rows [r0, r1) (bias may be null);
 using DepthwiseForwardFn = void (*)(const ConvGeometry& g, const float* x, const float* w,
@@ -161,6 +169,8 @@ struct KernelTable {
   PoolForwardFn avg_pool_forward;
   MaxPoolBackwardFn max_pool_backward;
   AvgPoolBackwardFn avg_pool_backward;
+  MaxPoolForwardArgmaxFn max_pool_forward_argmax;
+  MaxPoolBackwardArgmaxFn max_pool_backward_argmax;
   DepthwiseForwardFn depthwise_forward;
   DepthwiseBackwardDataFn depthwise_backward_data;
   DepthwiseBackwardWeightsFn depthwise_backward_weights;

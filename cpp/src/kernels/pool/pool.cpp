@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "lamina/errors.h"
 #include "lamina/runtime.h"
 
 namespace lamina {
@@ -29,6 +30,34 @@ void max_pool2d_forward_f32(const KernelTable& kt, const PoolGeometry& g, const 
   g.validate();
   parallel_for(g.batch * g.out_h(), grain_for(g.in_w * g.channels * g.pool_h),
                [&](int64_t r0, int64_t r1) { kt.max_pool_forward(g, x, y, r0, r1); });
+}
+
+bool max_pool_records_argmax(const PoolGeometry& g) {
+  return g.pool_h == 2 && g.pool_w == 2 && g.stride_h == 2 && g.stride_w == 2 && g.pad_top == 0 &&
+         g.pad_left == 0 && g.pad_bottom == 0 && g.pad_right == 0;
+}
+
+void max_pool2d_forward_argmax_f32(const KernelTable& kt, const PoolGeometry& g, const float* x,
+                                   float* y, uint8_t* argmax) {
+  g.validate();
+  if (!max_pool_records_argmax(g)) {
+    throw ValueError("max_pool2d_forward_argmax_f32: needs 2x2 windows at stride 2 without pads.");
+  }
+  parallel_for(
+      g.batch * g.out_h(), grain_for(g.in_w * g.channels * g.pool_h),
+      [&](int64_t r0, int64_t r1) { kt.max_pool_forward_argmax(g, x, y, argmax, r0, r1); });
+}
+
+void max_pool2d_backward_argmax_f32(const KernelTable& kt, const PoolGeometry& g,
+                                    const uint8_t* argmax, const float* dy, float* dx) {
+  g.validate();
+  if (!max_pool_records_argmax(g)) {
+    throw ValueError("max_pool2d_backward_argmax_f32: needs 2x2 windows at stride 2 without pads.");
+  }
+  DenormalGuard guard;
+  parallel_for(g.batch, grain_for(g.in_h * g.in_w * g.channels), [&](int64_t n0, int64_t n1) {
+    kt.max_pool_backward_argmax(g, argmax, dy, dx, n0, n1);
+  });
 }
 
 void avg_pool2d_forward_f32(const KernelTable& kt, const PoolGeometry& g, const float* x,
