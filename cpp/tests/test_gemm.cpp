@@ -201,10 +201,11 @@ TEST_P(GemmTest, DirectLargeShapes) {
 }
 // Shapes the automatic choice sends down the packed path: several depth
 // passes, column blocks, row blocks and (1100 rows) shared A super-blocks,
-// with ragged edges.
+// with ragged edges; 300x40x1100 takes the direct path split by rows.
 TEST_P(GemmTest, PackedLargeShapes) {
   std::mt19937 rng(18);
-  const int64_t shapes[][3] = {{200, 600, 520}, {97, 1100, 70}, {300, 45, 800}, {1100, 40, 530}};
+  const int64_t shapes[][3] = {
+      {200, 600, 520}, {97, 1100, 70}, {300, 45, 800}, {1100, 40, 530}, {300, 40, 1100}};
   for (const auto& s : shapes) {
     for (int combo = 0; combo < 8; ++combo) {
       GemmCase c;
