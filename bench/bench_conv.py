@@ -196,7 +196,9 @@ def main():
         2 * len(ops),
         lambda _: args.calls,
         args.repeats,
-        gap=0.1,
+        # A pause before each sample lets the other peer's idle threads stop
+        # spinning (torch's OpenMP workers spin up to ~200 ms after a call).
+        gap=0.3,
     )
     med = {peer: [statistics.median(t) for t in per_case] for peer, per_case in times.items()}
     versions = ", ".join(f"{k} {v['version']}" for k, v in info.items())

@@ -317,7 +317,7 @@ TEST_P(GemmTest, MicroKernelEveryTileSize) {
   const KernelTable& t = kt();
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (int mr = 1; mr <= t.gemm_mr; ++mr) {
+  for (int mr = 1; mr <= std::max(t.gemm_mr, t.gemm_mr_max); ++mr) {
     for (int nr = 1; nr <= t.gemm_nr; ++nr) {
       for (int64_t k : {1, 3, 17}) {
         for (int variant = 0; variant < 8; ++variant) {

@@ -10,7 +10,7 @@
 
 namespace lamina {
 
-// C[mr, nr] = (accumulate ? C : 0) + A[mr, k] * B[k, nr], with mr <= table.gemm_mr
+// C[mr, nr] = (accumulate ? C : 0) + A[mr, k] * B[k, nr], with mr <= table.gemm_mr_max
 // and nr <= table.gemm_nr. A's element (i, p) is a[i * rs_a + p * cs_a]; row p of
 // B starts at b + p * ldb (nr contiguous floats); row i of C at c + i * ldc.
 // Never reads or writes outside those elements.
@@ -160,6 +160,9 @@ using ColumnSumFn = void (*)(const float* dy, int64_t rows, int64_t ld, int64_t 
 struct KernelTable {
   Isa isa;
   int gemm_mr;
+  // The most rows the micro-kernel takes in one call (>= gemm_mr; 0 means
+  // gemm_mr): the direct path gives a short remainder to the last tile.
+  int gemm_mr_max;
   int gemm_nr;
   GemmUkernelFn gemm_ukernel;
   GemvFn gemv;              // may be null

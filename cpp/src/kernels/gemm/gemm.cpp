@@ -163,7 +163,7 @@ void pack_a(const KernelTable& kt, bool trans_a, const float* a, int64_t lda, in
 void gemm_direct(const KernelTable& kt, bool trans_a, int64_t m, int64_t n, int64_t k,
                  const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
                  bool accumulate, const GemmEpilogue& ep) {
-  const int64_t mr = kt.gemm_mr, nr = kt.gemm_nr;
+  const int64_t mr = kt.gemm_mr, nr = kt.gemm_nr, mr_max = std::max(kt.gemm_mr, kt.gemm_mr_max);
   const int64_t rs_a = trans_a ? 1 : lda;
   const int64_t cs_a = trans_a ? lda : 1;
   // Column blocks: split n across threads (each keeps its share of B in its
@@ -216,10 +216,12 @@ void gemm_direct(const KernelTable& kt, bool trans_a, int64_t m, int64_t n, int6
         for (int64_t j = j0; j < j1; j += nr) {
           const int nrr = static_cast<int>(std::min(nr, j1 - j));
           const float* bp = b + p0 * ldb + j;
-          for (int64_t i = i0; i < i1; i += mr) {
-            const int mrr = static_cast<int>(std::min(mr, i1 - i));
+          for (int64_t i = i0, mrr = 0; i < i1; i += mrr) {
+            // The last strip takes a short remainder with it (9 rows as one
+            // 9-row tile, not 8 + 1) where the micro-kernel has the registers.
+            mrr = i1 - i <= mr_max ? i1 - i : mr;
             kt.gemm_ukernel(kc, a + i * rs_a + p0 * cs_a, rs_a, cs_a, bp, ldb, c + i * ldc + j, ldc,
-                            mrr, nrr, acc);
+                            static_cast<int>(mrr), nrr, acc);
           }
         }
       }

@@ -12,13 +12,16 @@ void fill_direct_avx512(KernelTable& t);
 namespace {
 
 constexpr int kMr = 8;
+// Up to 12 rows fit in one call (24 accumulators + 2 B vectors + a broadcast
+// of 32 zmm registers): the driver's last tile of a block.
+constexpr int kMrMax = 12;
 constexpr int kNr = 32;
 
 template <int R>
 void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t ldb,
                  float* c, int64_t ldc, int nr, bool accumulate) {
   __m512 c0[R], c1[R];
-#pragma GCC unroll 8
+#pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
     c0[r] = _mm512_setzero_ps();
     c1[r] = _mm512_setzero_ps();
@@ -39,7 +42,7 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
       for (int64_t p = 0; p < count; ++p, ap += kMr, bp += kNr) {
         __m512 b0 = _mm512_loadu_ps(bp);
         __m512 b1 = _mm512_loadu_ps(bp + 16);
-#pragma GCC unroll 8
+#pragma GCC unroll 12
         for (int r = 0; r < R; ++r) {
           __m512 av = _mm512_set1_ps(ap[r]);
           c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
@@ -50,7 +53,7 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
     constexpr int64_t kPrefetchSteps = 48;
     const int64_t head = k > kPrefetchSteps ? k - kPrefetchSteps : 0;
     steps(head);
-#pragma GCC unroll 8
+#pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16), _MM_HINT_T0);
@@ -60,7 +63,7 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
     for (int64_t p = 0; p < k; ++p) {
       __m512 b0 = _mm512_loadu_ps(b + p * ldb);
       __m512 b1 = _mm512_loadu_ps(b + p * ldb + 16);
-#pragma GCC unroll 8
+#pragma GCC unroll 12
       for (int r = 0; r < R; ++r) {
         __m512 av = _mm512_set1_ps(a[r * rs_a + p]);
         c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
@@ -72,7 +75,7 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
       __m512 b0 = _mm512_loadu_ps(b + p * ldb);
       __m512 b1 = _mm512_loadu_ps(b + p * ldb + 16);
       const float* ap = a + p * cs_a;
-#pragma GCC unroll 8
+#pragma GCC unroll 12
       for (int r = 0; r < R; ++r) {
         __m512 av = _mm512_set1_ps(ap[r * rs_a]);
         c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
@@ -84,7 +87,7 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
       __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * ldb);
       __m512 b1 = _mm512_maskz_loadu_ps(m1, b + p * ldb + 16);
       const float* ap = a + p * cs_a;
-#pragma GCC unroll 8
+#pragma GCC unroll 12
       for (int r = 0; r < R; ++r) {
         __m512 av = _mm512_set1_ps(ap[r * rs_a]);
         c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
@@ -93,13 +96,13 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
     }
   }
   if (accumulate) {
-#pragma GCC unroll 8
+#pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
       c0[r] = _mm512_add_ps(c0[r], _mm512_maskz_loadu_ps(m0, c + r * ldc));
       c1[r] = _mm512_add_ps(c1[r], _mm512_maskz_loadu_ps(m1, c + r * ldc + 16));
     }
   }
-#pragma GCC unroll 8
+#pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
     _mm512_mask_storeu_ps(c + r * ldc, m0, c0[r]);
     _mm512_mask_storeu_ps(c + r * ldc + 16, m1, c1[r]);
@@ -109,6 +112,14 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
 void gemm_ukernel_avx512(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
                          int64_t ldb, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
   switch (mr) {
+    case 12:
+      return rows_kernel<12>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 11:
+      return rows_kernel<11>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 10:
+      return rows_kernel<10>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
+    case 9:
+      return rows_kernel<9>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
     case 8:
       return rows_kernel<8>(k, a, rs_a, cs_a, b, ldb, c, ldc, nr, accumulate);
     case 7:
@@ -219,6 +230,7 @@ KernelTable make_avx512_kernels() {
   KernelTable t{};
   t.isa = Isa::kAvx512;
   t.gemm_mr = kMr;
+  t.gemm_mr_max = kMrMax;
   t.gemm_nr = kNr;
   t.gemm_ukernel = gemm_ukernel_avx512;
   t.gemv = gemv_avx512;
