@@ -111,12 +111,25 @@ lamina::PoolGeometry pool_geometry(const py::array& x, Pair pool, Pair strides, 
   return g;
 }
 
-std::vector<int64_t> y_shape_of(const lamina::PoolGeometry& g) {
+std::vector<int64_t> y_shape(const lamina::PoolGeometry& g) {
   return {g.batch, g.out_h(), g.out_w(), g.channels};
 }
 
 std::vector<py::ssize_t> dims(const std::vector<int64_t>& shape) {
   return std::vector<py::ssize_t>(shape.begin(), shape.end());
+}
+
+// The geometry of a pooling backward that has dy and x's height and width
+// but not x (only x's shape matters: a zero-strided stand-in); checks dy.
+lamina::PoolGeometry pool_geometry_of_dy(const py::array& dy, Pair input_hw, Pair pool,
+                                         Pair strides, Quad pads, const char* fn) {
+  require_ndim(dy, 4, fn, "dy");
+  py::array_t<float> x_stub(
+      std::vector<py::ssize_t>{dy.shape(0), input_hw[0], input_hw[1], dy.shape(3)},
+      std::vector<py::ssize_t>{0, 0, 0, 0});
+  auto g = pool_geometry(x_stub, pool, strides, pads, fn);
+  require_shape(dy, y_shape(g), fn, "dy");
+  return g;
 }
 
 // Global pooling views x as [batch, spatial, channels] (every axis between
@@ -222,7 +235,7 @@ void def_pool_forward(py::module_& km, const char* name, Fwd fwd) {
       name,
       [fwd, name](Arr<T> x, Pair pool, Pair strides, Quad pads, std::optional<std::string> isa) {
         auto g = pool_geometry(x, pool, strides, pads, name);
-        Arr<T> y(dims({g.batch, g.out_h(), g.out_w(), g.channels}));
+        Arr<T> y(dims(y_shape(g)));
         T* yp = y.mutable_data();
         fwd(g, x.data(), yp, isa);
         return y;
@@ -333,7 +346,7 @@ void register_conv_kernels(py::module_& km) {
                        bool relu_gate) {
       auto g = pool_geometry(x, pool, strides, pads, name);
       g.relu_gate = relu_gate;
-      require_shape(dy, {g.batch, g.out_h(), g.out_w(), g.channels}, name, "dy");
+      require_shape(dy, y_shape(g), name, "dy");
       Arr<T> dx = like<T>(x);
       T* dxp = dx.mutable_data();
       run(g, x.data(), dy.data(), dxp, isa);
@@ -365,12 +378,8 @@ void register_conv_kernels(py::module_& km) {
       "max_pool2d_forward_argmax",
       [](Arr<float> x, Pair pool, Pair strides, Isa isa, bool relu_gate) {
         auto g = pool_geometry(x, pool, strides, Quad{0, 0, 0, 0}, "max_pool2d_forward_argmax");
-        g.relu_gate = relu_gate;
-        if (!lamina::max_pool_records_argmax(g)) {
-          throw lamina::ValueError(
-              "max_pool2d_forward_argmax: needs 2x2 windows at stride 2 without pads.");
-        }
-        const auto y_dims = dims({g.batch, g.out_h(), g.out_w(), g.channels});
+        g.relu_gate = relu_gate;  // any other geometry: the kernel raises ValueError
+        const auto y_dims = dims(y_shape(g));
         Arr<float> y(y_dims);
         py::array_t<uint8_t> argmax(y_dims);
         float* yp = y.mutable_data();
@@ -389,17 +398,8 @@ void register_conv_kernels(py::module_& km) {
       [](py::array_t<uint8_t, py::array::c_style | py::array::forcecast> argmax, Arr<float> dy,
          Pair input_hw, Pair pool, Pair strides, Isa isa) {
         const char* fn = "max_pool2d_backward_argmax";
-        require_ndim(dy, 4, fn, "dy");
-        py::array_t<float> x_stub(
-            std::vector<py::ssize_t>{dy.shape(0), input_hw[0], input_hw[1], dy.shape(3)},
-            std::vector<py::ssize_t>{0, 0, 0, 0});
-        auto g = pool_geometry(x_stub, pool, strides, Quad{0, 0, 0, 0}, fn);
-        if (!lamina::max_pool_records_argmax(g)) {
-          throw lamina::ValueError(std::string(fn) +
-                                   ": needs 2x2 windows at stride 2 without pads.");
-        }
-        require_shape(dy, y_shape_of(g), fn, "dy");
-        require_shape(argmax, y_shape_of(g), fn, "argmax");
+        const auto g = pool_geometry_of_dy(dy, input_hw, pool, strides, Quad{0, 0, 0, 0}, fn);
+        require_shape(argmax, y_shape(g), fn, "argmax");
         Arr<float> dx(dims({g.batch, g.in_h, g.in_w, g.channels}));
         float* dxp = dx.mutable_data();
         const lamina::KernelTable& kt = table(isa);
@@ -415,13 +415,7 @@ void register_conv_kernels(py::module_& km) {
   auto avg_backward = [](auto tag, const char* name, auto run) {
     using T = decltype(tag);
     return [name, run](Arr<T> dy, Pair input_hw, Pair pool, Pair strides, Quad pads, Isa isa) {
-      require_ndim(dy, 4, name, "dy");
-      // Only the geometry of x matters: a zero-strided stand-in of its shape.
-      py::array_t<T> x_stub(
-          std::vector<py::ssize_t>{dy.shape(0), input_hw[0], input_hw[1], dy.shape(3)},
-          std::vector<py::ssize_t>{0, 0, 0, 0});
-      auto g = pool_geometry(x_stub, pool, strides, pads, name);
-      require_shape(dy, {g.batch, g.out_h(), g.out_w(), g.channels}, name, "dy");
+      const auto g = pool_geometry_of_dy(dy, input_hw, pool, strides, pads, name);
       Arr<T> dx(dims({g.batch, g.in_h, g.in_w, g.channels}));
       T* dxp = dx.mutable_data();
       run(g, dy.data(), dxp, isa);

@@ -445,7 +445,7 @@ TEST_P(ConvPoolTest, MaxPoolArgmaxPathMatchesThePlainKernels) {
       g.channels = c;
       g.pool_h = g.pool_w = g.stride_h = g.stride_w = 2;
       g.relu_gate = gate;
-      ASSERT_TRUE(lamina::max_pool_records_argmax(g));
+      ASSERT_TRUE(lamina::max_pool_tiled_2x2(g));
       GuardedFloats x = random_floats(g.x_size(), rng), dy = random_floats(g.y_size(), rng);
       for (size_t i = 0; i < x.size(); ++i) {
         const int kind = pick(rng);  // ties at 0 and 1, negatives, a NaN now and then
@@ -467,7 +467,7 @@ TEST_P(ConvPoolTest, MaxPoolArgmaxPathMatchesThePlainKernels) {
     }
   }
   PoolGeometry padded = base_pool();
-  EXPECT_FALSE(lamina::max_pool_records_argmax(padded));
+  EXPECT_FALSE(lamina::max_pool_tiled_2x2(padded));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllIsas, ConvPoolTest,

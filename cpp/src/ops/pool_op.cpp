@@ -69,7 +69,7 @@ class PoolOp final : public Op {
     g.batch = batch;
     g.relu_gate = relu_gate_;
     argmax_for_ = nullptr;
-    if (kind_ == PoolKind::kMax && ctx.training && max_pool_records_argmax(g)) {
+    if (kind_ == PoolKind::kMax && ctx.training && max_pool_tiled_2x2(g)) {
       // Training: record each window's maximum so backward need not read x.
       const size_t bytes = static_cast<size_t>(g.y_size());
       if (argmax_.size() < bytes) argmax_.resize(bytes);

@@ -53,7 +53,7 @@ using MaxPoolBackwardFn = void (*)(const PoolGeometry& g, const float* x, const 
 using AvgPoolBackwardFn = void (*)(const PoolGeometry& g, const float* dy, float* dx, int64_t n0,
                                    int64_t n1);
 // Max pooling over 2x2 windows at stride 2 without pads (pool.h,
-// max_pool_records_argmax): forward on output rows [r0, r1) that also records
+// max_pool_tiled_2x2): forward on output rows [r0, r1) that also records
 // which window element each output took (see max_pool2d_forward_argmax_f32),
 // and the backward of images [n0, n1) from those records alone.
 using MaxPoolForwardArgmaxFn = void (*)(const PoolGeometry& g, const float* x, float* y,

@@ -49,14 +49,15 @@ void max_pool2d_forward_f32(const KernelTable& kt, const PoolGeometry& g, const 
 // JAX and PyTorch do; overlapping windows add up.
 void max_pool2d_backward_f32(const KernelTable& kt, const PoolGeometry& g, const float* x,
                              const float* dy, float* dx);
-// Training's fast path for the common MaxPooling2D(2): for 2x2 windows at
-// stride 2 without pads (max_pool_records_argmax), the forward also records
+// 2x2 windows at stride 2 without pads: MaxPooling2D(2)'s geometry, which
+// has its own kernels.
+bool max_pool_tiled_2x2(const PoolGeometry& g);
+// Training's fast path for that geometry: the forward also records
 // per output element which window element holds its first maximum (0..3,
 // row-major; 255 where g.relu_gate and the maximum is not positive), and the
 // backward reads those bytes instead of x -- a quarter of a byte per input
 // element instead of four. Results equal max_pool2d_forward_f32 and
 // max_pool2d_backward_f32 bit for bit. argmax holds y_size() bytes.
-bool max_pool_records_argmax(const PoolGeometry& g);
 void max_pool2d_forward_argmax_f32(const KernelTable& kt, const PoolGeometry& g, const float* x,
                                    float* y, uint8_t* argmax);
 void max_pool2d_backward_argmax_f32(const KernelTable& kt, const PoolGeometry& g,

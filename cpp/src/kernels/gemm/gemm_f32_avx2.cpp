@@ -20,6 +20,18 @@ __m256i lane_mask(int valid) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(valid), lanes);
 }
 
+// One depth step: c[r] += a[r * rs_a] * (b0, b1) for each of the R rows.
+template <int R>
+__attribute__((always_inline)) inline void fma_step(const float* ap, int64_t rs_a, __m256 b0,
+                                                    __m256 b1, __m256 (&c0)[R], __m256 (&c1)[R]) {
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    const __m256 av = _mm256_broadcast_ss(ap + r * rs_a);
+    c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
+    c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+  }
+}
+
 // The lane masks are built only where needed and not held across the full-
 // width loop: with 12 accumulators, two B vectors and a broadcast that loop
 // already uses 15 of the 16 ymm registers, and two live masks made GCC spill
@@ -37,13 +49,7 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
     for (int64_t p = 0; p < k; ++p) {
       __m256 b0 = _mm256_loadu_ps(b + p * ldb);
       __m256 b1 = _mm256_loadu_ps(b + p * ldb + 8);
-      const float* ap = a + p * cs_a;
-#pragma GCC unroll 8
-      for (int r = 0; r < R; ++r) {
-        __m256 av = _mm256_broadcast_ss(ap + r * rs_a);
-        c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
-        c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
-      }
+      fma_step<R>(a + p * cs_a, rs_a, b0, b1, c0, c1);
     }
     if (accumulate) {
 #pragma GCC unroll 8
@@ -64,13 +70,7 @@ void rows_kernel(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const fl
   for (int64_t p = 0; p < k; ++p) {
     __m256 b0 = _mm256_maskload_ps(b + p * ldb, m0);
     __m256 b1 = _mm256_maskload_ps(b + p * ldb + 8, m1);
-    const float* ap = a + p * cs_a;
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      __m256 av = _mm256_broadcast_ss(ap + r * rs_a);
-      c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
-      c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
-    }
+    fma_step<R>(a + p * cs_a, rs_a, b0, b1, c0, c1);
   }
   if (accumulate) {
 #pragma GCC unroll 8

@@ -32,7 +32,7 @@ void max_pool2d_forward_f32(const KernelTable& kt, const PoolGeometry& g, const 
                [&](int64_t r0, int64_t r1) { kt.max_pool_forward(g, x, y, r0, r1); });
 }
 
-bool max_pool_records_argmax(const PoolGeometry& g) {
+bool max_pool_tiled_2x2(const PoolGeometry& g) {
   return g.pool_h == 2 && g.pool_w == 2 && g.stride_h == 2 && g.stride_w == 2 && g.pad_top == 0 &&
          g.pad_left == 0 && g.pad_bottom == 0 && g.pad_right == 0;
 }
@@ -40,7 +40,7 @@ bool max_pool_records_argmax(const PoolGeometry& g) {
 void max_pool2d_forward_argmax_f32(const KernelTable& kt, const PoolGeometry& g, const float* x,
                                    float* y, uint8_t* argmax) {
   g.validate();
-  if (!max_pool_records_argmax(g)) {
+  if (!max_pool_tiled_2x2(g)) {
     throw ValueError("max_pool2d_forward_argmax_f32: needs 2x2 windows at stride 2 without pads.");
   }
   parallel_for(
@@ -51,7 +51,7 @@ void max_pool2d_forward_argmax_f32(const KernelTable& kt, const PoolGeometry& g,
 void max_pool2d_backward_argmax_f32(const KernelTable& kt, const PoolGeometry& g,
                                     const uint8_t* argmax, const float* dy, float* dx) {
   g.validate();
-  if (!max_pool_records_argmax(g)) {
+  if (!max_pool_tiled_2x2(g)) {
     throw ValueError("max_pool2d_backward_argmax_f32: needs 2x2 windows at stride 2 without pads.");
   }
   DenormalGuard guard;
