@@ -53,53 +53,77 @@ int64_t rows_per_block(const KernelTable& kt, const ConvGeometry& g) {
 
 // n floats from src to dst. A one-channel 3x3 patch row is 3 floats, where a
 // call to memcpy costs more than the copy (it was 11% of conv1's kernel
-// gradient); longer runs go to memcpy.
+// gradient). Short runs are copied as two fixed-size pieces that may overlap,
+// which compile to a few moves (a plain loop is turned back into a memmove
+// call by the compiler); longer runs go to memcpy.
 inline void copy_run(float* __restrict dst, const float* __restrict src, int64_t n) {
-  if (n > 16) {
+  if (n >= 8 && n <= 16) {
+    std::memcpy(dst, src, 8 * sizeof(float));
+    std::memcpy(dst + n - 8, src + n - 8, 8 * sizeof(float));
+  } else if (n >= 4 && n < 8) {
+    std::memcpy(dst, src, 4 * sizeof(float));
+    std::memcpy(dst + n - 4, src + n - 4, 4 * sizeof(float));
+  } else if (n > 0 && n < 4) {
+    dst[0] = src[0];
+    dst[n / 2] = src[n / 2];
+    dst[n - 1] = src[n - 1];
+  } else {
     std::memcpy(dst, src, sizeof(float) * static_cast<size_t>(n));
-    return;
   }
-  for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
 }
 
 // cols[r - r0, (kh, kw, c)] = x at the input position tap (kh, kw) of output
 // row r reads, channel group * in_c_per_group + c; zero in the padding.
-// Rows index batch * out_h * out_w.
+// Rows index batch * out_h * out_w; the position advances along output rows
+// (a division per row cost as much as conv1's 3-float copies).
 void im2col(const ConvGeometry& g, const float* x, int64_t r0, int64_t r1, int64_t group,
             float* cols) {
   const int64_t oh_n = g.out_h(), ow_n = g.out_w(), cg = g.in_c_per_group();
-  const int64_t row_len = patch_size(g);
+  const int64_t run = g.kernel_w * cg;  // one kernel row of a patch
   // One group with dilation 1: a kernel row inside the image is one run of
   // kernel_w * in_c contiguous floats.
   const bool whole_rows = g.groups == 1 && g.dilation_w == 1;
-  for (int64_t r = r0; r < r1; ++r) {
-    const int64_t n = r / (oh_n * ow_n), rem = r % (oh_n * ow_n);
-    const int64_t oh = rem / ow_n, ow = rem % ow_n;
+  int64_t n = r0 / (oh_n * ow_n), oh = r0 / ow_n % oh_n, ow = r0 % ow_n;
+  float* dst = cols;
+  for (int64_t r = r0; r < r1; ++oh, ow = 0) {
+    if (oh == oh_n) oh = 0, ++n;
     const float* image = x + n * g.in_h * g.in_w * g.in_c + group * cg;
-    float* dst = cols + (r - r0) * row_len;
-    const int64_t iw0 = ow * g.stride_w - g.pad_left;
-    const bool row_inside = iw0 >= 0 && iw0 + g.kernel_w <= g.in_w;
-    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-      const int64_t ih = oh * g.stride_h - g.pad_top + kh * g.dilation_h;
-      if (ih < 0 || ih >= g.in_h) {
-        std::memset(dst, 0, sizeof(float) * g.kernel_w * cg);
-        dst += g.kernel_w * cg;
+    const int64_t ow_end = std::min(ow_n, ow + (r1 - r));
+    r += ow_end - ow;
+    const int64_t ih0 = oh * g.stride_h - g.pad_top;
+    const bool rows_inside = ih0 >= 0 && ih0 + (g.kernel_h - 1) * g.dilation_h < g.in_h;
+    const int64_t kh_step = g.dilation_h * g.in_w * g.in_c;
+    for (; ow < ow_end; ++ow) {
+      const int64_t iw0 = ow * g.stride_w - g.pad_left;
+      const bool row_inside = whole_rows && iw0 >= 0 && iw0 + g.kernel_w <= g.in_w;
+      if (row_inside && rows_inside) {  // the whole patch is inside the image
+        const float* src = image + (ih0 * g.in_w + iw0) * g.in_c;
+        for (int64_t kh = 0; kh < g.kernel_h; ++kh, dst += run)
+          copy_run(dst, src + kh * kh_step, run);
         continue;
       }
-      const float* src_row = image + ih * g.in_w * g.in_c;
-      if (whole_rows && row_inside) {
-        copy_run(dst, src_row + iw0 * g.in_c, g.kernel_w * cg);
-        dst += g.kernel_w * cg;
-        continue;
-      }
-      for (int64_t kw = 0; kw < g.kernel_w; ++kw, dst += cg) {
-        const int64_t iw = iw0 + kw * g.dilation_w;
-        if (iw < 0 || iw >= g.in_w) {
-          std::memset(dst, 0, sizeof(float) * cg);
-        } else if (cg == 1) {
-          *dst = src_row[iw * g.in_c];
-        } else {
-          std::memcpy(dst, src_row + iw * g.in_c, sizeof(float) * cg);
+      for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+        const int64_t ih = ih0 + kh * g.dilation_h;
+        if (ih < 0 || ih >= g.in_h) {
+          std::memset(dst, 0, sizeof(float) * run);
+          dst += run;
+          continue;
+        }
+        const float* src_row = image + ih * g.in_w * g.in_c;
+        if (row_inside) {
+          copy_run(dst, src_row + iw0 * g.in_c, run);
+          dst += run;
+          continue;
+        }
+        for (int64_t kw = 0; kw < g.kernel_w; ++kw, dst += cg) {
+          const int64_t iw = iw0 + kw * g.dilation_w;
+          if (iw < 0 || iw >= g.in_w) {
+            std::memset(dst, 0, sizeof(float) * cg);
+          } else if (cg == 1) {
+            *dst = src_row[iw * g.in_c];
+          } else {
+            std::memcpy(dst, src_row + iw * g.in_c, sizeof(float) * cg);
+          }
         }
       }
     }
