@@ -106,6 +106,11 @@ bool activation_is_rowwise(Activation kind) {
   return kind == Activation::kSoftmax || kind == Activation::kLogSoftmax;
 }
 
+bool activation_is_plain_relu(const ActivationSpec& spec) {
+  return spec.kind == Activation::kRelu && spec.negative_slope == 0.0 && spec.threshold == 0.0 &&
+         std::isinf(spec.max_value);
+}
+
 bool activation_backward_needs_x(const ActivationSpec& spec) {
   switch (spec.kind) {
     case Activation::kLinear:

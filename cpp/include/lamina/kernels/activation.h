@@ -64,6 +64,9 @@ const char* activation_name(Activation kind);
 // True if activation_backward reads the pre-activation x (otherwise it needs
 // only the output y and x may be null).
 bool activation_backward_needs_x(const ActivationSpec& spec);
+// True for relu with Keras's defaults (no slope, threshold or cap), the case
+// kernels fuse inline.
+bool activation_is_plain_relu(const ActivationSpec& spec);
 // True for softmax/log_softmax, which couple the cols of a row.
 bool activation_is_rowwise(Activation kind);
 

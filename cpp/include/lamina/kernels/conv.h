@@ -59,6 +59,23 @@ struct ConvGeometry {
   void validate() const;
 };
 
+// A stride-1, undilated 3x3 convolution of one group as Winograd F(2x2, 3x3)
+// computes it: each 2x2 tile of the output comes from a 4x4 patch of the input
+// whose top-left is (2 * tile_row - pad_top, 2 * tile_col - pad_left).
+// Positions outside the input read as zeros and outputs past out_h / out_w are
+// not written, so the same shape serves the forward pass (x -> y) and the
+// input gradient (dy -> dx with the kernel rotated and pads 2 - pad). Tiles
+// are numbered image by image, row by row.
+struct WinogradShape {
+  int64_t batch = 1;
+  int64_t in_h = 1, in_w = 1, in_c = 1;
+  int64_t out_h = 1, out_w = 1, out_c = 1;
+  int64_t pad_top = 0, pad_left = 0;
+  int64_t tiles_h() const { return (out_h + 1) / 2; }
+  int64_t tiles_w() const { return (out_w + 1) / 2; }
+  int64_t tiles() const { return batch * tiles_h() * tiles_w(); }
+};
+
 enum class Padding { kValid, kSame, kCausal };
 // "valid" | "same" | "causal" (any case); throws ValueError otherwise.
 Padding parse_padding(const std::string& name);

@@ -147,6 +147,24 @@ struct ActivationSpec;  // lamina/kernels/activation.h
 // linear, softmax and log_softmax itself). Forward: y[i] = act(x[i]) for
 // i < n, y may be x. Backward: dx[i] = dy[i] * act'(x[i]), from x or y (x
 // may be null where activation_backward_needs_x is false), dx may be dy.
+// Winograd F(2x2, 3x3) tile transforms on tiles [t0, t1) (conv/winograd.cpp
+// drives them). Each tile's 16 values per channel go to
+// out[xi * xi_stride + (t - t0) * channels + c], xi = 4 * row + col.
+//   input: B^T d B of the tile's 4x4 input patch d (in_c channels; `zeros`
+//     holds in_c zeros and stands in for positions outside the input);
+//   output: y at the tile's 2x2 outputs = A^T m A + bias (bias may be null),
+//     then max(., 0) if relu, from m laid out as above (out_c channels);
+//     `scratch` (out_c floats) takes the outputs past the edge;
+//   gradient: A g A^T of the tile's 2x2 block g of dy (out_c channels; zeros
+//     past the edge), the operand of the kernel gradient.
+struct WinogradShape;  // lamina/kernels/conv.h
+using WinogradInputFn = void (*)(const WinogradShape& s, const float* x, const float* zeros,
+                                 int64_t t0, int64_t t1, float* out, int64_t xi_stride);
+using WinogradOutputFn = void (*)(const WinogradShape& s, const float* m, int64_t xi_stride,
+                                  int64_t t0, int64_t t1, const float* bias, bool relu,
+                                  float* scratch, float* y);
+using WinogradGradFn = void (*)(const WinogradShape& s, const float* dy, const float* zeros,
+                                int64_t t0, int64_t t1, float* out, int64_t xi_stride);
 using ActivationForwardFn = void (*)(const ActivationSpec& spec, const float* x, float* y,
                                      int64_t n);
 using ActivationBackwardFn = void (*)(const ActivationSpec& spec, const float* x, const float* y,
@@ -177,6 +195,9 @@ struct KernelTable {
   DepthwiseForwardFn depthwise_forward;
   DepthwiseBackwardDataFn depthwise_backward_data;
   DepthwiseBackwardWeightsFn depthwise_backward_weights;
+  WinogradInputFn winograd_input;
+  WinogradOutputFn winograd_output;
+  WinogradGradFn winograd_grad;
   GlobalPoolFn global_max_pool_forward;
   GlobalPoolFn global_avg_pool_forward;
   GlobalPoolFn global_avg_pool_backward;  // (spatial, channels, dy, dx, n0, n1)

@@ -66,11 +66,6 @@ bool has_work(const GemmEpilogue& ep) {
          (ep.activation != nullptr && ep.activation->kind != Activation::kLinear);
 }
 
-bool is_plain_relu(const ActivationSpec* a) {
-  return a != nullptr && a->kind == Activation::kRelu && a->negative_slope == 0.0 &&
-         a->threshold == 0.0 && std::isinf(a->max_value);
-}
-
 // C[i0:i1, j0:j1] = act(C + bias[j0:j1]) while the block is hot. The bias and
 // a plain relu (the common conv/Dense case) run inline in one pass over the
 // block; other activations go to the activation kernels, once per block when
@@ -78,7 +73,7 @@ bool is_plain_relu(const ActivationSpec* a) {
 void apply_epilogue(const GemmEpilogue& ep, float* c, int64_t ldc, int64_t i0, int64_t i1,
                     int64_t j0, int64_t j1) {
   const bool act = ep.activation != nullptr && ep.activation->kind != Activation::kLinear;
-  const bool relu = is_plain_relu(ep.activation);
+  const bool relu = ep.activation != nullptr && activation_is_plain_relu(*ep.activation);
   const int64_t width = j1 - j0;
   const float* bias = ep.bias != nullptr ? ep.bias + j0 : nullptr;
   for (int64_t i = i0; i < i1; ++i) {
