@@ -120,6 +120,33 @@ TEST(Dropout, BackwardUsesTheForwardMask) {
   EXPECT_NEAR(static_cast<double>(same) / n, 0.52, 0.02);
 }
 
+// Every ISA's dropout kernel gives the scalar kernel's bits, for every length
+// across the vector widths (tails end against a guard page) and in place.
+TEST(Dropout, EveryIsaMatchesTheScalarKernel) {
+  const lamina::KernelTable& scalar = lamina::kernels_for(Isa::kScalar);
+  std::mt19937 rng(34);
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    const lamina::KernelTable* kt = nullptr;
+    try {
+      kt = &lamina::kernels_for(isa);
+    } catch (const lamina::ValueError&) {
+      continue;  // this CPU lacks the ISA
+    }
+    for (int64_t n = 1; n <= 130; ++n) {
+      GuardedFloats x(uniform<float>(n, -1.0, 1.0, rng), lamina_test::Place::kEnd);
+      GuardedFloats want(n), got(n), in_place(x.to_vector(), lamina_test::Place::kEnd);
+      const uint32_t base = static_cast<uint32_t>(rng()), threshold = 1u << 23;
+      scalar.dropout_chunk(x.data(), want.data(), n, 0x1234567u, 0x89abcdefu, base, threshold,
+                           2.0f);
+      kt->dropout_chunk(x.data(), got.data(), n, 0x1234567u, 0x89abcdefu, base, threshold, 2.0f);
+      kt->dropout_chunk(in_place.data(), in_place.data(), n, 0x1234567u, 0x89abcdefu, base,
+                        threshold, 2.0f);
+      ASSERT_EQ(0, std::memcmp(want.data(), got.data(), sizeof(float) * n)) << n;
+      ASSERT_EQ(0, std::memcmp(want.data(), in_place.data(), sizeof(float) * n)) << n;
+    }
+  }
+}
+
 TEST(Dropout, ZeroRateIsIdentity) {
   const float x[] = {1.0f, -2.0f, 3.5f};
   float y[3];

@@ -1,9 +1,10 @@
 // Inverted dropout with a counter-based generator: the keep decision for
-// element i is a hash of (seed, step, i). Backward recomputes it, so no mask
+// element i is a hash of (seed, step, i) (counter_hash.h). Backward recomputes it, so no mask
 // is stored, and any split across threads gives the same result.
 #include <algorithm>
 #include <cmath>
 
+#include "counter_hash.h"
 #include "lamina/kernels.h"
 #include "lamina/runtime.h"
 
@@ -19,21 +20,6 @@ uint64_t mix64(uint64_t z) {  // splitmix64 finaliser
 
 uint64_t stream_key(uint64_t seed, uint64_t step) { return mix64(seed ^ mix64(step)); }
 
-// 32-bit counter hash (multiply-xorshift rounds keyed by the stream key): 32-bit
-// lanes, so the loop below vectorises; the 64-bit splitmix per element it
-// replaced made dropout cost more than the Dense layer after it.
-inline uint32_t hash32(uint32_t key_lo, uint32_t key_hi, uint32_t i) {
-  uint32_t x = i ^ key_lo;
-  x *= 0x9E3779B1u;
-  x ^= x >> 16;
-  x *= 0x85EBCA6Bu;
-  x ^= x >> 13;
-  x ^= key_hi;
-  x *= 0xC2B2AE35u;
-  x ^= x >> 16;
-  return x;
-}
-
 // The key for element i: the stream key, with i's high 32 bits folded in
 // (tensors of 2^32 elements and more are not expected, but stay distinct).
 inline uint32_t key_hi(uint64_t key, uint64_t i) {
@@ -41,7 +27,8 @@ inline uint32_t key_hi(uint64_t key, uint64_t i) {
 }
 
 float uniform_from(uint64_t key, uint64_t i) {
-  const uint32_t h = hash32(static_cast<uint32_t>(key), key_hi(key, i), static_cast<uint32_t>(i));
+  const uint32_t h =
+      counter_hash32(static_cast<uint32_t>(key), key_hi(key, i), static_cast<uint32_t>(i));
   return static_cast<float>(h >> 8) * (1.0f / 16777216.0f);
 }
 
@@ -53,20 +40,15 @@ void apply(const float* src, float* dst, int64_t n, float rate, uint64_t seed, u
       static_cast<uint32_t>(std::ceil(static_cast<double>(rate) * 16777216.0));
   const uint32_t lo = static_cast<uint32_t>(key);
   // Chunks of at most 2^16 elements never straddle a multiple of 2^32, so
-  // within one the high half of the counter is constant and the loop runs on
-  // 32-bit lanes only (it vectorises).
+  // within one the high half of the counter is constant and the kernel runs
+  // on 32-bit lanes only (vectorised per ISA).
+  const KernelTable& kt = active_kernels();
   parallel_for(n, 32768, [&](int64_t b, int64_t e) {
     for (int64_t c = b, end = b; c < e; c = end) {
       end = std::min<int64_t>(e, c + 65536 - (c & 65535));  // the next multiple of 2^16
       const uint32_t hi = key_hi(key, static_cast<uint64_t>(c));
       const uint32_t base = static_cast<uint32_t>(c);
-      const int64_t len = end - c;
-      const float* s = src + c;
-      float* d = dst + c;
-      for (int64_t j = 0; j < len; ++j) {
-        const uint32_t h = hash32(lo, hi, base + static_cast<uint32_t>(j));
-        d[j] = s[j] * (static_cast<float>((h >> 8) >= threshold) * scale);
-      }
+      kt.dropout_chunk(src + c, dst + c, end - c, lo, hi, base, threshold, scale);
     }
   });
 }

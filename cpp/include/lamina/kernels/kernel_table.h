@@ -139,6 +139,11 @@ using EmaFn = void (*)(float* avg, const float* w, int64_t n, float momentum);
 // Gradient accumulation. add: acc += g. average: g = (g + acc) / steps; acc = 0.
 using AccumulateFn = void (*)(float* acc, const float* g, int64_t n);
 using AverageAccumulatedFn = void (*)(float* g, float* acc, int64_t n, float steps);
+// Inverted dropout on one chunk whose counters base + j (j < len) share the
+// key (see dropout.cpp): d = s * scale where the element's 24-bit uniform is
+// at least threshold, else 0. d may be s.
+using DropoutChunkFn = void (*)(const float* s, float* d, int64_t len, uint32_t key_lo,
+                                uint32_t key_hi, uint32_t base, uint32_t threshold, float scale);
 
 struct ActivationSpec;  // lamina/kernels/activation.h
 
@@ -217,6 +222,7 @@ struct KernelTable {
   EmaFn ema_update;
   AccumulateFn accumulate;
   AverageAccumulatedFn average_accumulated;
+  DropoutChunkFn dropout_chunk;
   ActivationForwardFn activation_forward_f32;
   ActivationBackwardFn activation_backward_f32;
   BiasAddFn bias_add_f32;
