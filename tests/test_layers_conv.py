@@ -128,3 +128,39 @@ def test_conv1d_causal_output_ignores_the_future() -> None:
     x[0, 5, 0] = 1.0
     changed = model.predict(x, verbose=0) != base
     assert not changed[0, :5].any() and changed[0, 5:].any()
+
+
+@pytest.mark.parity
+def test_conv_pool_stack_matches_keras(keras_ref: Any) -> None:
+    """Conv2D(relu) -> MaxPooling2D(2) with odd conv outputs (11x11, 3x3): the
+    pool reads 10 of 11 rows and columns, lamina's conv skips the rest and the
+    pool applies relu's gradient. Same predictions and same weights after a
+    few steps as Keras."""
+    def build(lib: Any) -> Any:
+        layers = lib.layers
+        model = lib.Sequential([
+            lib.Input((13, 13, 16)),
+            layers.Conv2D(16, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(16, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(3),
+        ])
+        model.compile(lib.optimizers.SGD(0.01), "mse")
+        return model
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(6, 13, 13, 16)).astype(np.float32)
+    y = rng.normal(size=(6, 3)).astype(np.float32)
+    lm, km = build(lamina), build(keras_ref)
+    weights = [rng.normal(scale=0.1, size=w.shape).astype(np.float32) for w in lm.get_weights()]
+    lm.set_weights(weights)
+    km.set_weights(weights)
+    np.testing.assert_allclose(lm.predict(x, verbose=0), km.predict(x, verbose=0),
+                               rtol=1e-5, atol=3e-5)
+    for _ in range(3):
+        np.testing.assert_allclose(lm.train_on_batch(x, y), float(km.train_on_batch(x, y)),
+                                   rtol=1e-4)
+    for a, b in zip(lm.get_weights(), km.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

@@ -301,6 +301,52 @@ TEST_P(ConvPoolTest, WinogradSweep) {
   ASSERT_TRUE(check_conv(kt(), big, rng, kWinograd));
 }
 
+// Under a 2x2 max pool the next layer reads 10 of 11 rows and columns
+// (ConvGeometry::read_h / read_w): the forward pass gives the same bits there
+// and zeros elsewhere, and the kernel gradient of a dy that is zero elsewhere
+// (as the pool's gradient is) matches the reference.
+TEST_P(ConvPoolTest, ReadRegionSkipsOnlyUnreadOutputs) {
+  std::mt19937 rng(9);
+  for (int64_t size : {13, 12}) {
+    ConvGeometry g;
+    g.batch = 3;
+    g.in_h = size;
+    g.in_w = size + 1;
+    g.in_c = 16;
+    g.out_c = 24;
+    g.kernel_h = g.kernel_w = 3;
+    GuardedFloats x = random_floats(g.x_size(), rng), w = random_floats(g.w_size(), rng);
+    GuardedFloats bias = random_floats(g.out_c, rng), dy = random_floats(g.y_size(), rng);
+    GuardedFloats full(static_cast<size_t>(g.y_size())), part(static_cast<size_t>(g.y_size()));
+    lamina::conv2d_forward_f32(kt(), g, x.data(), w.data(), bias.data(), full.data());
+    ConvGeometry r = g;
+    r.read_h = g.out_h() - 1;
+    r.read_w = g.out_w() - 1;
+    lamina::conv2d_forward_f32(kt(), r, x.data(), w.data(), bias.data(), part.data());
+    for (int64_t i = 0; i < g.y_size(); ++i) {
+      const int64_t pos = i / g.out_c, oh = pos / g.out_w() % g.out_h(), ow = pos % g.out_w();
+      const bool read = oh < r.read_h && ow < r.read_w;
+      if (read) {
+        ASSERT_EQ(full[i], part[i]) << describe(g) << " element " << i;
+      } else if (oh >= (r.read_h + 1) / 2 * 2 || ow >= (r.read_w + 1) / 2 * 2) {
+        ASSERT_EQ(0.0f, part[i]) << describe(g) << " element " << i;  // no tile covers it
+      }
+      if (!read) dy[i] = 0.0f;
+    }
+    GuardedFloats dw(static_cast<size_t>(g.w_size()));
+    lamina::conv2d_backward_weights_f32(kt(), r, x.data(), dy.data(), dw.data(), false);
+    std::vector<double> ref(dw.size()), bound(dw.size());
+    const auto xd = widen(x), dyd = widen(dy), xa = widen(x, true), dya = widen(dy, true);
+    lamina::conv2d_backward_weights_f64_ref(g, xd.data(), dyd.data(), ref.data(), false);
+    lamina::conv2d_backward_weights_f64_ref(g, xa.data(), dya.data(), bound.data(), false);
+    ASSERT_TRUE(close("backward_weights", describe(r), dw, ref, bound,
+                      g.batch * g.out_h() * g.out_w(), 2.0 * 1.5 * 3.0));
+  }
+  ConvGeometry bad;
+  bad.read_h = 2;  // a 1x1 output
+  EXPECT_THROW(bad.validate(), lamina::ValueError);
+}
+
 // The thread count never changes a bit of any result.
 TEST_P(ConvPoolTest, ConvThreadCountDoesNotChangeResults) {
   lamina_test::ThreadCountScope scope;

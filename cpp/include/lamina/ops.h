@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lamina/kernels.h"
@@ -96,6 +97,16 @@ class Op {
   // Consumer: whether it can gate its input gradient that way; `on` sets it.
   virtual bool relu_gate_supported() const { return false; }
   virtual void set_relu_gate(bool on) {}
+
+  // A consumer that reads only the top-left rows x cols of its [h, w, c]
+  // input (a pool without pads whose windows stop short of the edge: 10 of
+  // 11 under a 2x2 max pool) says so, and the plan tells the producer, which
+  // may then leave zeros there instead of computing them. The consumer's
+  // gradient is zero there, so the producer's backward may skip them too.
+  // Consumer: the rows and cols it reads (0: all).
+  virtual std::pair<int64_t, int64_t> input_read() const { return {0, 0}; }
+  // Producer: the rows and cols of its output the next op reads (0: all).
+  virtual void set_output_read(int64_t rows, int64_t cols) {}
 
   std::vector<Param>& params() { return params_; }
   // Every param the plan binds and trains for this op in binding order: its

@@ -86,6 +86,7 @@ void Plan::pair_relu_gates() {
   for (size_t i = 0; i < ops_.size(); ++i) {
     ops_[i]->skip_relu_backward(false);
     ops_[i]->set_relu_gate(false);
+    ops_[i]->set_output_read(0, 0);
   }
   for (size_t i = 1; i < ops_.size(); ++i) {
     Op& producer = *ops_[i - 1];
@@ -93,11 +94,12 @@ void Plan::pair_relu_gates() {
     // An activity regularizer adds its gradient at the producer's output,
     // which relu's gradient must still multiply: no pairing there.
     const bool regularized = i - 1 < activity_reg_.size() && activity_reg_[i - 1].active();
-    if (producer.is_view() || consumer.is_view() || regularized ||
-        !consumer.relu_gate_supported()) {
-      continue;
+    if (producer.is_view() || consumer.is_view() || regularized) continue;
+    const auto read = consumer.input_read();
+    producer.set_output_read(read.first, read.second);
+    if (consumer.relu_gate_supported() && producer.skip_relu_backward(true)) {
+      consumer.set_relu_gate(true);
     }
-    if (producer.skip_relu_backward(true)) consumer.set_relu_gate(true);
   }
 }
 

@@ -56,8 +56,7 @@ class ConvOp final : public Op {
   void reserve(int64_t batch) override { epi_.reserve(batch * out_numel_); }
 
   void forward(const float* x, float* y, int64_t batch, const StepContext&) override {
-    ConvGeometry g = geom_;
-    g.batch = batch;
+    ConvGeometry g = read_geometry(batch);
     float* z = epi_.linear_out(y);
     const ActivationSpec* fused = epi_.fusable();
     conv2d_forward_f32(g, x, params_[0].value, use_bias_ ? params_[1].value : nullptr, z, fused);
@@ -66,8 +65,7 @@ class ConvOp final : public Op {
 
   void backward(const float* x, const float* y, float* dy, float* dx, int64_t batch,
                 const StepContext&, bool dy_is_preactivation) override {
-    ConvGeometry g = geom_;
-    g.batch = batch;
+    const ConvGeometry g = read_geometry(batch);
     const int64_t rows = batch * out_numel_ / g.out_c;
     epi_.backward(y, dy, rows, g.out_c, dy_is_preactivation);
     conv2d_backward_weights_f32(g, x, dy, params_[0].grad.data(), false);
@@ -76,6 +74,11 @@ class ConvOp final : public Op {
   }
 
   bool skip_relu_backward(bool skip) override { return epi_.skip_relu_backward(skip); }
+  void set_output_read(int64_t rows, int64_t cols) override {
+    // A 1-D convolution's rows are its one row; the pool reports columns.
+    read_h_ = spec_.one_d ? 0 : rows;
+    read_w_ = cols;
+  }
   Activation output_activation() const override { return epi_.kind(); }
   const float* preactivation(const float*) const override { return epi_.logits(); }
 
@@ -86,6 +89,15 @@ class ConvOp final : public Op {
   bool use_bias_;
   ConvGeometry geom_;
   int64_t out_numel_ = 0;
+  int64_t read_h_ = 0, read_w_ = 0;  // what the next op reads (0: all)
+
+  ConvGeometry read_geometry(int64_t batch) const {
+    ConvGeometry g = geom_;
+    g.batch = batch;
+    g.read_h = read_h_;
+    g.read_w = read_w_;
+    return g;
+  }
 };
 
 }  // namespace

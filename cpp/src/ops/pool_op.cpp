@@ -84,6 +84,14 @@ class PoolOp final : public Op {
   }
 
   bool relu_gate_supported() const override { return kind_ == PoolKind::kMax; }
+  // Without pads, the windows may stop short of the last rows / cols.
+  std::pair<int64_t, int64_t> input_read() const override {
+    const PoolGeometry& g = geom_;
+    if (g.pad_top != 0 || g.pad_left != 0 || g.pad_bottom != 0 || g.pad_right != 0) return {0, 0};
+    const int64_t rows = (g.out_h() - 1) * g.stride_h + g.pool_h;
+    const int64_t cols = (g.out_w() - 1) * g.stride_w + g.pool_w;
+    return {rows < g.in_h ? rows : 0, cols < g.in_w ? cols : 0};
+  }
   void set_relu_gate(bool on) override { relu_gate_ = on && kind_ == PoolKind::kMax; }
 
   void backward(const float* x, const float*, float* dy, float* dx, int64_t batch,

@@ -44,6 +44,11 @@ struct ConvGeometry {
   // transposed convolution with output_padding is expressed.
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   int64_t groups = 1;
+  // The output rows / columns the next layer reads, from the top-left (0:
+  // all), e.g. 10 of 11 under a 2x2 max pool. The forward pass may write
+  // zeros instead of the convolution at the others, and the kernel gradient
+  // may skip them: dy must be zero there (the pool's gradient is).
+  int64_t read_h = 0, read_w = 0;
 
   int64_t out_h() const;
   int64_t out_w() const;
@@ -71,8 +76,10 @@ struct WinogradShape {
   int64_t in_h = 1, in_w = 1, in_c = 1;
   int64_t out_h = 1, out_w = 1, out_c = 1;
   int64_t pad_top = 0, pad_left = 0;
-  int64_t tiles_h() const { return (out_h + 1) / 2; }
-  int64_t tiles_w() const { return (out_w + 1) / 2; }
+  // The output rows / columns the tiles cover from the top-left (0: all).
+  int64_t cover_h = 0, cover_w = 0;
+  int64_t tiles_h() const { return ((cover_h > 0 ? cover_h : out_h) + 1) / 2; }
+  int64_t tiles_w() const { return ((cover_w > 0 ? cover_w : out_w) + 1) / 2; }
   int64_t tiles() const { return batch * tiles_h() * tiles_w(); }
 };
 

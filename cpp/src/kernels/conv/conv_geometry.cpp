@@ -66,6 +66,11 @@ void ConvGeometry::validate() const {
                      std::to_string(kernel_h) + "x" + std::to_string(kernel_w) +
                      "): the output would be empty.");
   }
+  if (read_h < 0 || read_h > out_h() || read_w < 0 || read_w > out_w()) {
+    throw ValueError("conv2d: read_h and read_w must be in [0, out_h] and [0, out_w]. Received: " +
+                     std::to_string(read_h) + ", " + std::to_string(read_w) + " for a " +
+                     std::to_string(out_h()) + "x" + std::to_string(out_w()) + " output");
+  }
 }
 
 int64_t PoolGeometry::out_h() const { return windows(in_h, pad_top, pad_bottom, pool_h, stride_h); }

@@ -5,7 +5,8 @@
 // sixteen independent sums over the input channels: for a block of tiles they
 // are 16 GEMMs [tiles, in_c] x [in_c, out_c]. The kernel gradient is the
 // adjoint: dU = sum over tiles of (B^T d B)^T (A dy A^T), 16 GEMMs that
-// reduce over the tiles, then dw = G^T dU G.
+// reduce over the tiles, then dw = G^T dU G. Tiles cover only the outputs
+// the next layer reads (ConvGeometry::read_h / read_w).
 // A block's transformed input and products (16 * tiles * channels floats
 // each) stay in L2 between the transforms and the GEMMs.
 #include "winograd.h"
@@ -101,6 +102,25 @@ void transform_kernel_gradient(const float* du, int64_t count, float* dw, bool a
   }
 }
 
+// Zeros at the outputs no tile covers (rows >= 2 * tiles_h, then columns
+// >= 2 * tiles_w), which the next layer does not read.
+void zero_uncovered(const WinogradShape& s, float* y) {
+  const int64_t rows = std::min(s.out_h, 2 * s.tiles_h()),
+                cols = std::min(s.out_w, 2 * s.tiles_w());
+  if (rows == s.out_h && cols == s.out_w) return;
+  const int64_t ch = s.out_c;
+  parallel_for(s.batch, 1, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      float* image = y + n * s.out_h * s.out_w * ch;
+      for (int64_t r = 0; r < s.out_h; ++r) {
+        const int64_t from = r < rows ? cols : 0;
+        std::memset(image + (r * s.out_w + from) * ch, 0,
+                    sizeof(float) * static_cast<size_t>((s.out_w - from) * ch));
+      }
+    }
+  });
+}
+
 // y = the convolution of s's input with the kernel whose transform is u
 // (u[xi] is [in_c, out_c]), then bias and activation.
 void convolve_tiles(const KernelTable& kt, const WinogradShape& s, const float* x, const float* u,
@@ -129,6 +149,7 @@ void convolve_tiles(const KernelTable& kt, const WinogradShape& s, const float* 
       kt.winograd_output(s, m, ms, t0, t1, bias, relu, scratch, y);
     }
   });
+  zero_uncovered(s, y);
   if (activation != nullptr && activation->kind != Activation::kLinear && !relu) {
     activation_forward(*activation, y, y, s.batch * s.out_h * s.out_w, out_c);
   }
@@ -145,6 +166,8 @@ WinogradShape forward_shape(const ConvGeometry& g) {
   s.out_c = g.out_c;
   s.pad_top = g.pad_top;
   s.pad_left = g.pad_left;
+  s.cover_h = g.read_h;
+  s.cover_w = g.read_w;
   return s;
 }
 
