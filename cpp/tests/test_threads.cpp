@@ -45,6 +45,21 @@ TEST(ParallelFor, CoversEveryIndexOnceForAnyThreadCount) {
   }
 }
 
+TEST(ParallelForEach, CallsEveryItemOnceForAnyThreadCount) {
+  for (int threads : {1, 2, 3, 4}) {
+    ThreadCount tc(threads);
+    for (int64_t n : {0, 1, 2, 3, 7, 64, 1001}) {
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+      lamina::parallel_for_each(n, [&](int64_t i) {
+        ASSERT_LE(0, i);
+        ASSERT_LT(i, n);
+        hits[static_cast<size_t>(i)].fetch_add(1);
+      });
+      for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1) << i;
+    }
+  }
+}
+
 TEST(ParallelFor, ChunksDependOnlyOnSizesAndThreadCount) {
   ThreadCount tc(2);
   std::vector<std::pair<int64_t, int64_t>> first, second;

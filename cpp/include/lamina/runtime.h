@@ -26,6 +26,12 @@ bool in_forked_child();
 // grain: minimum items per chunk.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
+// Calls fn(i) once for every i in [0, n), the threads claiming items one at a
+// time, so a thread slowed by a neighbour on the machine does fewer. For
+// items that write disjoint outputs (which thread runs an item then never
+// changes a result); use parallel_for where an item's work varies by range.
+void parallel_for_each(int64_t n, const std::function<void(int64_t)>& fn);
+
 // Sets flush-to-zero and denormals-are-zero for its scope and restores the
 // caller's MXCSR on exit (untrained nets produce denormals that slow SIMD
 // code 10x). No-op off x86.

@@ -204,6 +204,17 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
   }
 }
 
+void parallel_for_each(int64_t n, const std::function<void(int64_t)>& fn) {
+  if (n <= 0) return;
+  std::atomic<int64_t> next{0};
+  parallel_for(std::min<int64_t>(n, num_threads()), 1, [&](int64_t, int64_t) {
+    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < n;
+         i = next.fetch_add(1, std::memory_order_relaxed)) {
+      fn(i);
+    }
+  });
+}
+
 #if defined(LAMINA_X86)
 // Writing MXCSR serialises the pipeline; nested guards (every kernel entry
 // inside a training step) find the bits already set and leave it alone.

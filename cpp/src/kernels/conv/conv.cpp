@@ -186,16 +186,14 @@ void conv2d_forward_f32(const KernelTable& kt, const ConvGeometry& g, const floa
   const int64_t block = rows_per_block(kt, g);
   const int64_t blocks = (rows + block - 1) / block;
   const int64_t k = patch_size(g), cog = g.out_c_per_group();
-  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+  parallel_for_each(blocks, [&](int64_t b) {
     float* cols = t_cols.reserve(static_cast<size_t>(block * k));
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t r0 = b * block, r1 = std::min(rows, r0 + block);
-      for (int64_t grp = 0; grp < g.groups; ++grp) {
-        im2col(g, x, r0, r1, grp, cols);
-        const GemmEpilogue epilogue{bias != nullptr ? bias + grp * cog : nullptr, activation};
-        gemm_f32(kt, false, false, r1 - r0, cog, k, cols, k, w + grp * cog, g.out_c,
-                 y + r0 * g.out_c + grp * cog, g.out_c, false, epilogue);
-      }
+    const int64_t r0 = b * block, r1 = std::min(rows, r0 + block);
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      im2col(g, x, r0, r1, grp, cols);
+      const GemmEpilogue epilogue{bias != nullptr ? bias + grp * cog : nullptr, activation};
+      gemm_f32(kt, false, false, r1 - r0, cog, k, cols, k, w + grp * cog, g.out_c,
+               y + r0 * g.out_c + grp * cog, g.out_c, false, epilogue);
     }
   });
 }
@@ -286,25 +284,23 @@ void conv2d_backward_weights_f32(const KernelTable& kt, const ConvGeometry& g, c
   // thread); otherwise each block writes its own partial.
   float* partial =
       blocks == 1 && !accumulate ? dw : t_partial.reserve(static_cast<size_t>(blocks * w_size));
-  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-    float* cols = pointwise ? nullptr : t_cols.reserve(static_cast<size_t>(sub * k));
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t lo = rows * b / blocks, hi = rows * (b + 1) / blocks;
-      float* out = partial + b * w_size;
-      if (pointwise) {
-        // out[in_c, out_c] = x[lo:hi]^T dy[lo:hi]
-        gemm_f32(kt, true, false, g.in_c, g.out_c, hi - lo, x + lo * g.in_c, g.in_c,
-                 dy + lo * g.out_c, g.out_c, out, g.out_c, false);
-        continue;
-      }
-      for (int64_t r0 = lo; r0 < hi; r0 += sub) {
-        const int64_t r1 = std::min(hi, r0 + sub);
-        for (int64_t grp = 0; grp < g.groups; ++grp) {
-          im2col(g, x, r0, r1, grp, cols);
-          // out[:, group] (+)= cols^T dy[r0:r1, group]
-          gemm_f32(kt, true, false, k, cog, r1 - r0, cols, k, dy + r0 * g.out_c + grp * cog,
-                   g.out_c, out + grp * cog, g.out_c, r0 > lo);
-        }
+  parallel_for_each(blocks, [&](int64_t b) {
+    const int64_t lo = rows * b / blocks, hi = rows * (b + 1) / blocks;
+    float* out = partial + b * w_size;
+    if (pointwise) {
+      // out[in_c, out_c] = x[lo:hi]^T dy[lo:hi]
+      gemm_f32(kt, true, false, g.in_c, g.out_c, hi - lo, x + lo * g.in_c, g.in_c,
+               dy + lo * g.out_c, g.out_c, out, g.out_c, false);
+      return;
+    }
+    float* cols = t_cols.reserve(static_cast<size_t>(sub * k));
+    for (int64_t r0 = lo; r0 < hi; r0 += sub) {
+      const int64_t r1 = std::min(hi, r0 + sub);
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        im2col(g, x, r0, r1, grp, cols);
+        // out[:, group] (+)= cols^T dy[r0:r1, group]
+        gemm_f32(kt, true, false, k, cog, r1 - r0, cols, k, dy + r0 * g.out_c + grp * cog, g.out_c,
+                 out + grp * cog, g.out_c, r0 > lo);
       }
     }
   });

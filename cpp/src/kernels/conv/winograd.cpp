@@ -134,20 +134,18 @@ void convolve_tiles(const KernelTable& kt, const WinogradShape& s, const float* 
   const int64_t blocks = (tiles + per_block - 1) / per_block;
   const bool relu = activation != nullptr && activation_is_plain_relu(*activation);
   const float* zero = zeros(in_c);
-  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-    const int64_t vs = plane_stride(per_block, in_c), ms = plane_stride(per_block, out_c);
+  const int64_t vs = plane_stride(per_block, in_c), ms = plane_stride(per_block, out_c);
+  parallel_for_each(blocks, [&](int64_t b) {
     float* v = t_tiles.reserve(static_cast<size_t>(16 * vs));
     float* m = t_products.reserve(static_cast<size_t>(16 * ms));
     float* scratch = t_scratch.reserve(static_cast<size_t>(out_c));
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t t0 = b * per_block, t1 = std::min(tiles, t0 + per_block);
-      kt.winograd_input(s, x, zero, t0, t1, v, vs);
-      for (int64_t xi = 0; xi < 16; ++xi) {
-        gemm_f32(kt, false, false, t1 - t0, out_c, in_c, v + xi * vs, in_c, u + xi * in_c * out_c,
-                 out_c, m + xi * ms, out_c, false);
-      }
-      kt.winograd_output(s, m, ms, t0, t1, bias, relu, scratch, y);
+    const int64_t t0 = b * per_block, t1 = std::min(tiles, t0 + per_block);
+    kt.winograd_input(s, x, zero, t0, t1, v, vs);
+    for (int64_t xi = 0; xi < 16; ++xi) {
+      gemm_f32(kt, false, false, t1 - t0, out_c, in_c, v + xi * vs, in_c, u + xi * in_c * out_c,
+               out_c, m + xi * ms, out_c, false);
     }
+    kt.winograd_output(s, m, ms, t0, t1, bias, relu, scratch, y);
   });
   zero_uncovered(s, y);
   if (activation != nullptr && activation->kind != Activation::kLinear && !relu) {
@@ -226,22 +224,20 @@ void winograd_backward_weights_f32(const KernelTable& kt, const ConvGeometry& g,
   const int64_t per_gemm = block_tiles(kt, s);
   float* partial = t_partial.reserve(static_cast<size_t>(blocks * size));
   const float* zero = zeros(std::max(in_c, out_c));
-  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-    const int64_t vs = plane_stride(per_gemm, in_c), ds = plane_stride(per_gemm, out_c);
+  const int64_t vs = plane_stride(per_gemm, in_c), ds = plane_stride(per_gemm, out_c);
+  parallel_for_each(blocks, [&](int64_t b) {
     float* v = t_tiles.reserve(static_cast<size_t>(16 * vs));
     float* d = t_products.reserve(static_cast<size_t>(16 * ds));
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t lo = tiles * b / blocks, hi = tiles * (b + 1) / blocks;
-      float* du = partial + b * size;
-      for (int64_t t0 = lo; t0 < hi; t0 += per_gemm) {
-        const int64_t t1 = std::min(hi, t0 + per_gemm);
-        kt.winograd_input(s, x, zero, t0, t1, v, vs);
-        kt.winograd_grad(s, dy, zero, t0, t1, d, ds);
-        for (int64_t xi = 0; xi < 16; ++xi) {
-          // du[xi] (+)= v[xi]^T d[xi]
-          gemm_f32(kt, true, false, in_c, out_c, t1 - t0, v + xi * vs, in_c, d + xi * ds, out_c,
-                   du + xi * in_c * out_c, out_c, t0 > lo);
-        }
+    const int64_t lo = tiles * b / blocks, hi = tiles * (b + 1) / blocks;
+    float* du = partial + b * size;
+    for (int64_t t0 = lo; t0 < hi; t0 += per_gemm) {
+      const int64_t t1 = std::min(hi, t0 + per_gemm);
+      kt.winograd_input(s, x, zero, t0, t1, v, vs);
+      kt.winograd_grad(s, dy, zero, t0, t1, d, ds);
+      for (int64_t xi = 0; xi < 16; ++xi) {
+        // du[xi] (+)= v[xi]^T d[xi]
+        gemm_f32(kt, true, false, in_c, out_c, t1 - t0, v + xi * vs, in_c, d + xi * ds, out_c,
+                 du + xi * in_c * out_c, out_c, t0 > lo);
       }
     }
   });
