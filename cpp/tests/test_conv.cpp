@@ -258,6 +258,28 @@ TEST_P(ConvPoolTest, ConvManyRows) {
   ASSERT_TRUE(check_conv(kt(), g, rng));
 }
 
+// A 3x3 convolution of a one-channel image (direct kernels on AVX-512):
+// positions inside the input and at every padded edge, strides 1 and 2,
+// several 32-channel blocks.
+TEST_P(ConvPoolTest, SingleChannelSweep) {
+  std::mt19937 rng(10);
+  for (int64_t size = 1; size <= 12; ++size) {
+    for (int64_t pad = 0; pad <= 1; ++pad) {
+      ConvGeometry g;
+      g.batch = size % 3 + 1;
+      g.in_h = size;
+      g.in_w = size + 3;
+      g.in_c = 1;
+      g.out_c = 32 * (size % 3 + 1);
+      g.kernel_h = g.kernel_w = 3;
+      g.stride_h = g.stride_w = size % 2 + 1;
+      g.pad_top = g.pad_left = g.pad_bottom = g.pad_right = pad;
+      if (g.out_h() < 1 || g.out_w() < 1) continue;
+      ASSERT_TRUE(check_conv(kt(), g, rng));
+    }
+  }
+}
+
 // Winograd F(2x2, 3x3): 3x3, stride 1, one group, 16+ channels. Output sizes
 // odd and even (tiles cut by the edge), every pad Keras can produce and a
 // negative bottom/right pad (a transposed convolution's output_padding),
@@ -351,14 +373,14 @@ TEST_P(ConvPoolTest, ReadRegionSkipsOnlyUnreadOutputs) {
 TEST_P(ConvPoolTest, ConvThreadCountDoesNotChangeResults) {
   lamina_test::ThreadCountScope scope;
   std::mt19937 rng(7);
-  for (int variant = 0; variant < 4; ++variant) {
+  for (int variant = 0; variant < 5; ++variant) {
     ConvGeometry g;
     g.batch = 8;
     g.in_h = 14;
     g.in_w = 12;
-    g.in_c = variant == 1 ? 6 : variant == 3 ? 24 : 8;  // 3: Winograd
+    g.in_c = variant == 1 ? 6 : variant == 3 ? 24 : variant == 4 ? 1 : 8;  // 3: Winograd
     g.groups = variant == 1 ? 6 : 1;
-    g.out_c = variant == 1 ? 12 : 24;
+    g.out_c = variant == 1 ? 12 : variant == 4 ? 32 : 24;  // 4: one input channel
     g.kernel_h = variant == 2 ? 1 : 3;
     g.kernel_w = variant == 2 ? 1 : 3;
     GuardedFloats x = random_floats(g.x_size(), rng), w = random_floats(g.w_size(), rng);

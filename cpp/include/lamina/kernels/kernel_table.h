@@ -70,6 +70,15 @@ using DepthwiseBackwardDataFn = void (*)(const ConvGeometry& g, const float* dy,
 // kernel gradient summed over output rows [r0, r1) only, into dw (overwritten).
 using DepthwiseBackwardWeightsFn = void (*)(const ConvGeometry& g, const float* x, const float* dy,
                                             float* dw, int64_t r0, int64_t r1);
+// 3x3 convolution of a one-channel input (g.in_c == 1, out_c a multiple of
+// 32; conv/single_channel.inc; null where im2col measured faster): forward on output rows [r0, r1),
+// bias optional, then max(., 0) if relu; kernel gradient summed over output rows [r0, r1) into dw
+// (overwritten).
+using SingleChannelForwardFn = void (*)(const ConvGeometry& g, const float* x, const float* w,
+                                        const float* bias, float* y, int64_t r0, int64_t r1,
+                                        bool relu);
+using SingleChannelBackwardWeightsFn = void (*)(const ConvGeometry& g, const float* x,
+                                                const float* dy, float* dw, int64_t r0, int64_t r1);
 
 // Global pooling of images [n0, n1) of x [batch, spatial, channels] into
 // y [batch, channels], and the average's gradient.
@@ -200,6 +209,8 @@ struct KernelTable {
   DepthwiseForwardFn depthwise_forward;
   DepthwiseBackwardDataFn depthwise_backward_data;
   DepthwiseBackwardWeightsFn depthwise_backward_weights;
+  SingleChannelForwardFn single_channel_forward;
+  SingleChannelBackwardWeightsFn single_channel_backward_weights;
   WinogradInputFn winograd_input;
   WinogradOutputFn winograd_output;
   WinogradGradFn winograd_grad;

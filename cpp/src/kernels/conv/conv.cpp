@@ -4,6 +4,8 @@
 //     on the NHWC tensors as they are;
 //   depthwise (one input channel per group): direct kernels from the kernel
 //     table (a GEMM per channel would have K = kh * kw);
+//   3x3 on a one-channel input: direct kernels that keep 32 output channels
+//     in registers (single_channel.inc; im2col would make K = 9);
 //   3x3, stride 1, one group, 16 or more channels: Winograd F(2x2, 3x3)
 //     (winograd.cpp), 2.25 times fewer multiplications;
 //   everything else: im2col into a per-thread block of rows that stays in
@@ -31,6 +33,13 @@ thread_local Buffer t_weights;  // transposed kernel (caller thread, read by all
 thread_local Buffer t_partial;  // kernel-gradient partials (caller thread)
 
 bool is_depthwise(const ConvGeometry& g) { return g.in_c_per_group() == 1 && g.groups > 1; }
+
+// A 3x3 convolution of a one-channel image (conv/single_channel.inc), on an
+// ISA that has those kernels.
+bool is_single_channel(const KernelTable& kt, const ConvGeometry& g) {
+  return kt.single_channel_forward != nullptr && g.in_c == 1 && g.groups == 1 && g.kernel_h == 3 &&
+         g.kernel_w == 3 && g.dilation_h == 1 && g.dilation_w == 1 && g.out_c % 32 == 0;
+}
 
 bool is_pointwise(const ConvGeometry& g) {
   return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
@@ -174,6 +183,19 @@ void conv2d_forward_f32(const KernelTable& kt, const ConvGeometry& g, const floa
     });
     return;
   }
+  if (is_single_channel(kt, g)) {
+    const bool relu = activation != nullptr && activation_is_plain_relu(*activation);
+    const bool other = activation != nullptr && activation->kind != Activation::kLinear && !relu;
+    const int64_t grain = std::max<int64_t>(1, 4096 / (ow_n * g.out_c));
+    parallel_for(g.batch * oh_n, grain, [&](int64_t r0, int64_t r1) {
+      kt.single_channel_forward(g, x, w, bias, y, r0, r1, relu);
+      if (other) {
+        float* block = y + r0 * ow_n * g.out_c;
+        activation_forward(*activation, block, block, (r1 - r0) * ow_n, g.out_c);
+      }
+    });
+    return;
+  }
   if (is_pointwise(g)) {
     gemm_f32(kt, false, false, rows, g.out_c, g.in_c, x, g.in_c, w, g.out_c, y, g.out_c, false,
              GemmEpilogue{bias, activation});
@@ -273,6 +295,18 @@ void conv2d_backward_weights_f32(const KernelTable& kt, const ConvGeometry& g, c
   }
   if (winograd_applies(g)) {
     winograd_backward_weights_f32(kt, g, x, dy, dw, accumulate);
+    return;
+  }
+  if (is_single_channel(kt, g)) {
+    // Reduction rows: batch * out_h, as for depthwise.
+    const int64_t rows = g.batch * oh_n;
+    const int64_t blocks = reduction_blocks(rows * ow_n, w_size);
+    float* partial = t_partial.reserve(static_cast<size_t>(blocks * w_size));
+    parallel_for_each(blocks, [&](int64_t b) {
+      kt.single_channel_backward_weights(g, x, dy, partial + b * w_size, rows * b / blocks,
+                                         rows * (b + 1) / blocks);
+    });
+    sum_partials(partial, blocks, w_size, dw, accumulate);
     return;
   }
   const int64_t rows = g.batch * oh_n * ow_n;
