@@ -136,7 +136,7 @@ class Plan {
   void check_ready_for_training() const;
   void reserve(int64_t rows);
   void plan_masks();
-  void pair_relu_gates();
+  void pair_neighbours();
   void prepare_masks(size_t op, int64_t rows);
   const float* mask_at(size_t op_input) const;
   const float* masked_weights(const float* sw, int64_t lrows, bool* masked);

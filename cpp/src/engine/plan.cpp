@@ -82,7 +82,9 @@ void Plan::plan_masks() {
   mask_source_[ops_.size()] = source;
 }
 
-void Plan::pair_relu_gates() {
+// What adjacent ops tell each other (ops.h): the rows and columns a consumer
+// reads, and a relu its max pool can apply in the backward pass.
+void Plan::pair_neighbours() {
   for (size_t i = 0; i < ops_.size(); ++i) {
     ops_[i]->skip_relu_backward(false);
     ops_[i]->set_relu_gate(false);
@@ -184,7 +186,7 @@ void Plan::check_ready_for_training() const {
 void Plan::reserve(int64_t rows) {
   if (rows <= capacity_) return;
   plan_masks();
-  pair_relu_gates();
+  pair_neighbours();
   int64_t widest = shape_numel(input_shape_);
   for (size_t i = 0; i < ops_.size(); ++i) {
     const int64_t numel = shape_numel(shapes_[i + 1]);
