@@ -77,8 +77,7 @@ using DepthwiseBackwardWeightsFn = void (*)(const ConvGeometry& g, const float* 
 using SingleChannelForwardFn = void (*)(const ConvGeometry& g, const float* x, const float* w,
                                         const float* bias, float* y, int64_t r0, int64_t r1,
                                         bool relu);
-using SingleChannelBackwardWeightsFn = void (*)(const ConvGeometry& g, const float* x,
-                                                const float* dy, float* dw, int64_t r0, int64_t r1);
+using SingleChannelBackwardWeightsFn = DepthwiseBackwardWeightsFn;
 
 // Global pooling of images [n0, n1) of x [batch, spatial, channels] into
 // y [batch, channels], and the average's gradient.

@@ -163,6 +163,20 @@ void col2im_add(const ConvGeometry& g, const float* cols, int64_t r0, int64_t r1
   }
 }
 
+// The kernel gradient of a direct kernel that walks whole output rows
+// (depthwise, one-channel): the batch * out_h rows in fixed blocks, one
+// partial each, summed in block order.
+void row_kernel_backward_weights(DepthwiseBackwardWeightsFn kernel, const ConvGeometry& g,
+                                 const float* x, const float* dy, float* dw, bool accumulate) {
+  const int64_t rows = g.batch * g.out_h(), w_size = g.w_size();
+  const int64_t blocks = reduction_blocks(rows * g.out_w(), w_size);
+  float* partial = t_partial.reserve(static_cast<size_t>(blocks * w_size));
+  parallel_for_each(blocks, [&](int64_t b) {
+    kernel(g, x, dy, partial + b * w_size, rows * b / blocks, rows * (b + 1) / blocks);
+  });
+  sum_partials(partial, blocks, w_size, dw, accumulate);
+}
+
 }  // namespace
 
 void conv2d_forward_f32(const KernelTable& kt, const ConvGeometry& g, const float* x,
@@ -280,17 +294,7 @@ void conv2d_backward_weights_f32(const KernelTable& kt, const ConvGeometry& g, c
   const int64_t oh_n = g.out_h(), ow_n = g.out_w();
   const int64_t w_size = g.w_size();
   if (is_depthwise(g)) {
-    // Reduction rows: batch * out_h (the direct kernel walks whole rows).
-    const int64_t rows = g.batch * oh_n;
-    const int64_t blocks = reduction_blocks(rows * ow_n, w_size);
-    float* partial = t_partial.reserve(static_cast<size_t>(blocks * w_size));
-    parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        kt.depthwise_backward_weights(g, x, dy, partial + b * w_size, rows * b / blocks,
-                                      rows * (b + 1) / blocks);
-      }
-    });
-    sum_partials(partial, blocks, w_size, dw, accumulate);
+    row_kernel_backward_weights(kt.depthwise_backward_weights, g, x, dy, dw, accumulate);
     return;
   }
   if (winograd_applies(g)) {
@@ -298,15 +302,7 @@ void conv2d_backward_weights_f32(const KernelTable& kt, const ConvGeometry& g, c
     return;
   }
   if (is_single_channel(kt, g)) {
-    // Reduction rows: batch * out_h, as for depthwise.
-    const int64_t rows = g.batch * oh_n;
-    const int64_t blocks = reduction_blocks(rows * ow_n, w_size);
-    float* partial = t_partial.reserve(static_cast<size_t>(blocks * w_size));
-    parallel_for_each(blocks, [&](int64_t b) {
-      kt.single_channel_backward_weights(g, x, dy, partial + b * w_size, rows * b / blocks,
-                                         rows * (b + 1) / blocks);
-    });
-    sum_partials(partial, blocks, w_size, dw, accumulate);
+    row_kernel_backward_weights(kt.single_channel_backward_weights, g, x, dy, dw, accumulate);
     return;
   }
   const int64_t rows = g.batch * oh_n * ow_n;
