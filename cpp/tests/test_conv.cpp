@@ -594,10 +594,14 @@ TEST_P(ConvPoolTest, MaxPoolArgmaxPathMatchesThePlainKernels) {
 INSTANTIATE_TEST_SUITE_P(AllIsas, ConvPoolTest,
                          ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512), isa_param_name);
 
-// Global pooling (no ISA variants): sweep channels and positions.
-TEST(GlobalPool, MatchesReference) {
+// Global pooling: channels across the forward kernels' 64- and 16-wide
+// register blocks and their one-channel tail, on every ISA.
+TEST_P(ConvPoolTest, GlobalPoolMatchesReference) {
   std::mt19937 rng(11);
-  for (int64_t c = 1; c <= 70; c += 3) {
+  std::vector<int64_t> channels;
+  for (int64_t c = 1; c <= 70; c += 3) channels.push_back(c);
+  for (int64_t c : {80, 95, 128, 131, 145}) channels.push_back(c);
+  for (int64_t c : channels) {
     for (int64_t s : {1, 5, 49}) {
       const int64_t b = 3;
       GuardedFloats x = random_floats(b * s * c, rng), dy = random_floats(b * c, rng);
@@ -605,17 +609,17 @@ TEST(GlobalPool, MatchesReference) {
       GuardedFloats y(static_cast<size_t>(b * c)), dx(static_cast<size_t>(b * s * c));
       const auto xd = widen(x), dyd = widen(dy);
       std::vector<double> ref(y.size()), dref(dx.size());
-      lamina::global_max_pool_forward_f32(b, s, c, x.data(), y.data());
+      kt().global_max_pool_forward(s, c, x.data(), y.data(), 0, b);
       lamina::global_max_pool_forward_f64_ref(b, s, c, xd.data(), ref.data());
       for (size_t i = 0; i < y.size(); ++i) ASSERT_EQ(static_cast<double>(y[i]), ref[i]);
       lamina::global_max_pool_backward_f32(b, s, c, x.data(), y.data(), dy.data(), dx.data());
       lamina::global_max_pool_backward_f64_ref(b, s, c, xd.data(), ref.data(), dyd.data(),
                                                dref.data());
       for (size_t i = 0; i < dx.size(); ++i) ASSERT_NEAR(dx[i], dref[i], 1e-6);
-      lamina::global_avg_pool_forward_f32(b, s, c, x.data(), y.data());
+      kt().global_avg_pool_forward(s, c, x.data(), y.data(), 0, b);
       lamina::global_avg_pool_forward_f64_ref(b, s, c, xd.data(), ref.data());
       for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], ref[i], 1e-6 * (s + 1));
-      lamina::global_avg_pool_backward_f32(b, s, c, dy.data(), dx.data());
+      kt().global_avg_pool_backward(s, c, dy.data(), dx.data(), 0, b);
       lamina::global_avg_pool_backward_f64_ref(b, s, c, dyd.data(), dref.data());
       for (size_t i = 0; i < dx.size(); ++i) ASSERT_NEAR(dx[i], dref[i], 1e-6);
     }
