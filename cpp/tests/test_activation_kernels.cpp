@@ -624,6 +624,34 @@ TEST_P(ActivationIsaTest, BiasAddAndColumnSumEveryWidth) {
   }
 }
 
+// A tall, narrow dy (a convolution's bias gradient) is summed in row blocks
+// fixed by the shape: close to the float64 sum, equal for any thread count,
+// accumulating onto what out held.
+TEST_P(ActivationIsaTest, ColumnSumOfTallInput) {
+  ThreadCountScope scope;
+  std::mt19937 rng(19);
+  for (const int64_t cols : {1, 17, 32, 64, 100, 255}) {
+    const int64_t rows = 70000 / cols + 301;  // several blocks, a short last one
+    const size_t n = static_cast<size_t>(rows * cols);
+    GuardedFloats dy(uniform<float>(n, -1.0, 1.0, rng), lamina_test::Place::kEnd);
+    std::vector<float> sums(static_cast<size_t>(cols), 2.0f);
+    lamina::set_num_threads(1);
+    lamina::column_sum(dy.data(), rows, cols, sums.data(), true);
+    for (int64_t j = 0; j < cols; ++j) {
+      double want = 2.0;
+      for (int64_t r = 0; r < rows; ++r) want += dy[r * cols + j];
+      ASSERT_NEAR(sums[j], want, 1e-6 * static_cast<double>(rows)) << "cols=" << cols;
+    }
+    for (int threads : {2, 3}) {
+      lamina::set_num_threads(threads);
+      std::vector<float> again(static_cast<size_t>(cols), 2.0f);
+      lamina::column_sum(dy.data(), rows, cols, again.data(), true);
+      EXPECT_EQ(0, std::memcmp(sums.data(), again.data(), sums.size() * sizeof(float)))
+          << "cols=" << cols << " threads=" << threads;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllIsas, ActivationIsaTest,
                          ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512), isa_param_name);
 

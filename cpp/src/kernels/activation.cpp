@@ -3,15 +3,18 @@
 // through the kernel table for float32 (one build per ISA) and compiled here
 // for the float64 reference. Each call splits the flat rows * cols range (or
 // the rows, or the columns) across threads; an element's result depends only
-// on its inputs, never on the chunk it lands in, so results do not depend on
-// the thread count.
+// on its inputs, never on the chunk it lands in (column sums over many rows go
+// through row blocks fixed by the shape), so results do not depend on the
+// thread count.
 #include "lamina/kernels/activation.h"
 
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "activation_kernels.inc"
+#include "kernels/partials.h"
 #include "lamina/errors.h"
 #include "lamina/kernels/kernel_table.h"
 #include "lamina/runtime.h"
@@ -131,11 +134,26 @@ void bias_add_t(T* y, const T* bias, int64_t rows, int64_t cols) {
 
 template <typename T>
 void column_sum_t(const T* dy, int64_t rows, int64_t cols, T* out, bool accumulate) {
-  // Split over columns; every column is summed over rows in order.
   const auto sum = range_kernels(dy).column_sum;
-  parallel_for(cols, 256, [&](int64_t c0, int64_t c1) {
-    sum(dy + c0, rows, cols, c1 - c0, out + c0, accumulate);
+  // Tall and narrow (a convolution's bias gradient: a row per output position,
+  // a few dozen columns): fixed row blocks summed in parallel, their partials
+  // added in block order. Otherwise split over columns, each summed over rows
+  // in order.
+  const int64_t blocks =
+      cols < 256 && rows * cols >= kCheapGrain ? reduction_blocks(rows, cols) : 1;
+  if (blocks == 1) {
+    parallel_for(cols, 256, [&](int64_t c0, int64_t c1) {
+      sum(dy + c0, rows, cols, c1 - c0, out + c0, accumulate);
+    });
+    return;
+  }
+  std::vector<T> partial(static_cast<size_t>(blocks * cols));
+  const int64_t per_block = (rows + blocks - 1) / blocks;
+  parallel_for_each(blocks, [&](int64_t b) {
+    const int64_t r0 = std::min(rows, b * per_block), r1 = std::min(rows, r0 + per_block);
+    sum(dy + r0 * cols, r1 - r0, cols, cols, partial.data() + b * cols, false);
   });
+  sum_partials(partial.data(), blocks, cols, out, accumulate);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@
 
 #include "lamina/kernels/gemm.h"
 #include "lamina/runtime.h"
-#include "partials.h"
+#include "kernels/partials.h"
 #include "winograd.h"
 
 namespace lamina {

@@ -16,7 +16,7 @@
 
 #include "lamina/kernels/gemm.h"
 #include "lamina/runtime.h"
-#include "partials.h"
+#include "kernels/partials.h"
 
 namespace lamina {
 namespace {
