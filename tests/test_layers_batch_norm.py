@@ -51,6 +51,20 @@ def test_training_uses_batch_statistics_and_moves_the_moving_ones() -> None:
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-5)
 
 
+def test_batch_statistics_stay_accurate_far_from_zero() -> None:
+    # Values near 1000 with a spread of 0.5 (a year, a raw sensor reading):
+    # float32 E[x^2] - E[x]^2 would lose the variance entirely.
+    rng = np.random.default_rng(5)
+    x = rng.normal(loc=1000.0, scale=0.5, size=(700, 3)).astype(np.float32)
+    model = _bn_model(momentum=0.0)
+    model.compile(lamina.optimizers.SGD(0.0), "mse")
+    model.train_on_batch(x, np.zeros_like(x))
+    bn = model.layers[0]
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(bn.moving_mean.numpy(), x64.mean(0), rtol=1e-7)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), x64.var(0), rtol=1e-5)
+
+
 @pytest.mark.parametrize("freeze", ["layer", "model"])
 def test_frozen_batch_norm_runs_in_inference_mode_inside_fit(freeze: str) -> None:
     rng = np.random.default_rng(1)

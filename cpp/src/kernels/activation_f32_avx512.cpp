@@ -1,6 +1,7 @@
-// AVX-512 build of the float32 activation, bias add and column sum loops; see
-// activation_kernels.inc.
+// AVX-512 build of the float32 activation, bias add and column sum loops
+// (activation_kernels.inc) and BatchNormalization's (batch_norm_kernels.inc).
 #include "activation_kernels.inc"
+#include "batch_norm_kernels.inc"
 #include "lamina/kernels/kernel_table.h"
 
 namespace lamina {
@@ -9,5 +10,8 @@ void fill_activation_avx512(KernelTable& t) {
   t.activation_backward_f32 = activation_backward_range<float>;
   t.bias_add_f32 = bias_add_rows<float>;
   t.column_sum_f32 = column_sum_cols<float>;
+  t.batch_norm_sums = batch_norm_sums_rows;
+  t.batch_norm_affine = batch_norm_affine_rows;
+  t.batch_norm_input_grad = batch_norm_input_grad_rows;
 }
 }  // namespace lamina

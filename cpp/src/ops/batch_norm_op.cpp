@@ -1,17 +1,17 @@
-// BatchNormalization (see lamina/ops/normalization.h). Statistics are summed
-// in double over fixed blocks of rows, then the blocks in order, so results
-// do not depend on the thread count.
+// BatchNormalization (see lamina/ops/normalization.h): the statistics, the
+// moving averages and the per-channel factors; the per-element work is in
+// lamina/kernels/batch_norm.h (float64 sums over fixed blocks of rows, so
+// results do not depend on the thread count).
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "lamina/errors.h"
+#include "lamina/kernels/batch_norm.h"
 #include "lamina/ops/normalization.h"
 
 namespace lamina {
 namespace {
-
-constexpr int64_t kBlockRows = 256;
 
 Param channel_param(const char* name, int64_t channels, bool has_grad) {
   Param p;
@@ -52,14 +52,19 @@ class BatchNormOp final : public Op {
     for (Param& p : params_) {
       if (p.has_grad) p.grad.reserve(static_cast<size_t>(p.size));
     }
-    mean_.assign(static_cast<size_t>(channels_), 0.0f);
-    inv_std_.assign(static_cast<size_t>(channels_), 0.0f);
+    const size_t C = static_cast<size_t>(channels_);
+    for (auto* v :
+         {&mean_, &inv_std_, &batch_var_, &shift_, &mul_, &add_, &mean_dy_, &mean_dy_xhat_}) {
+      v->assign(C, 0.0f);
+    }
+    sum_a_.assign(C, 0.0);
+    sum_b_.assign(C, 0.0);
     return input;
   }
 
   void reserve(int64_t batch) override {
-    const int64_t blocks = (batch * rows_per_sample_ + kBlockRows - 1) / kBlockRows;
-    partial_.resize(static_cast<size_t>(std::max<int64_t>(blocks, 1) * channels_ * 2));
+    partial_.resize(
+        static_cast<size_t>(batch_norm_scratch_size(batch * rows_per_sample_, channels_)));
   }
 
   void forward(const float* x, float* y, int64_t batch, const StepContext& ctx) override {
@@ -85,34 +90,22 @@ class BatchNormOp final : public Op {
             static_cast<float>(1.0 / std::sqrt(static_cast<double>(mv[c]) + epsilon_));
       }
     }
+    // tf.nn.batch_normalization's form: y = x * (gamma / std) + (beta - mean * gamma / std).
     const float* gamma = scale_ ? params_[0].value : nullptr;
     const float* beta = center_ ? params_[scale_ ? 1 : 0].value : nullptr;
-    const int64_t C = channels_;
-    parallel_for(rows, std::max<int64_t>(1, 16384 / C), [&](int64_t b, int64_t e) {
-      for (int64_t r = b; r < e; ++r) {
-        const float* xr = x + r * C;
-        float* yr = y + r * C;
-        for (int64_t c = 0; c < C; ++c) {
-          float v = (xr[c] - mean_[static_cast<size_t>(c)]) * inv_std_[static_cast<size_t>(c)];
-          if (gamma != nullptr) v *= gamma[c];
-          if (beta != nullptr) v += beta[c];
-          yr[c] = v;
-        }
-      }
-    });
+    for (size_t c = 0; c < mean_.size(); ++c) {
+      mul_[c] = gamma != nullptr ? inv_std_[c] * gamma[c] : inv_std_[c];
+      add_[c] = (beta != nullptr ? beta[c] : 0.0f) - mean_[c] * mul_[c];
+    }
+    batch_norm_affine(x, mul_.data(), add_.data(), rows, channels_, y);
   }
 
   void backward(const float* x, const float*, float* dy, float* dx, int64_t batch,
                 const StepContext&, bool) override {
     const int64_t rows = batch * rows_per_sample_;
     const int64_t C = channels_;
-    // sum(dy) and sum(dy * xhat) per channel, in fixed blocks.
-    sums(rows, [&](int64_t r, int64_t c) {
-      const double g = dy[r * C + c];
-      const double xhat = (static_cast<double>(x[r * C + c]) - mean_[static_cast<size_t>(c)]) *
-                          inv_std_[static_cast<size_t>(c)];
-      return std::make_pair(g, g * xhat);
-    });
+    // sum(dy) and sum(dy * xhat) per channel.
+    sums(x, dy, mean_.data(), inv_std_.data(), rows);
     float* dgamma = scale_ ? params_[0].grad.data() : nullptr;
     float* dbeta = center_ ? params_[scale_ ? 1 : 0].grad.data() : nullptr;
     for (int64_t c = 0; c < C; ++c) {
@@ -122,75 +115,41 @@ class BatchNormOp final : public Op {
     if (dx == nullptr) return;
     const float* gamma = scale_ ? params_[0].value : nullptr;
     const double n = static_cast<double>(rows);
-    parallel_for(rows, std::max<int64_t>(1, 16384 / C), [&](int64_t b, int64_t e) {
-      for (int64_t r = b; r < e; ++r) {
-        for (int64_t c = 0; c < C; ++c) {
-          const size_t k = static_cast<size_t>(c);
-          const double scale = (gamma != nullptr ? gamma[c] : 1.0f) * inv_std_[k];
-          const double g = dy[r * C + c];
-          if (!used_batch_stats_) {  // the statistics are constants
-            dx[r * C + c] = static_cast<float>(g * scale);
-            continue;
-          }
-          const double xhat = (static_cast<double>(x[r * C + c]) - mean_[k]) * inv_std_[k];
-          dx[r * C + c] = static_cast<float>(scale * (g - sum_a_[k] / n - xhat * sum_b_[k] / n));
-        }
-      }
-    });
+    for (int64_t c = 0; c < C; ++c) {
+      const size_t k = static_cast<size_t>(c);
+      mul_[k] = gamma != nullptr ? gamma[c] * inv_std_[k] : inv_std_[k];
+      mean_dy_[k] = static_cast<float>(sum_a_[k] / n);
+      mean_dy_xhat_[k] = static_cast<float>(sum_b_[k] / n);
+    }
+    batch_norm_input_grad(x, dy, mean_.data(), inv_std_.data(), mul_.data(),
+                          used_batch_stats_ ? mean_dy_.data() : nullptr, mean_dy_xhat_.data(), rows,
+                          C, dx);
   }
 
  private:
   float* moving_mean() { return params_[params_.size() - 2].value; }
   float* moving_variance() { return params_[params_.size() - 1].value; }
 
-  // Per-channel sums of the pair f(r, c) returns, into sum_a_ / sum_b_.
-  template <typename F>
-  void sums(int64_t rows, F&& f) {
-    const int64_t C = channels_;
-    const int64_t blocks = std::max<int64_t>(1, (rows + kBlockRows - 1) / kBlockRows);
-    if (partial_.size() < static_cast<size_t>(blocks * C * 2)) {
-      partial_.resize(static_cast<size_t>(blocks * C * 2));
-    }
-    parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-      for (int64_t blk = b0; blk < b1; ++blk) {
-        double* a = partial_.data() + blk * C * 2;
-        double* s = a + C;
-        std::fill(a, a + 2 * C, 0.0);
-        const int64_t end = std::min(rows, (blk + 1) * kBlockRows);
-        for (int64_t r = blk * kBlockRows; r < end; ++r) {
-          for (int64_t c = 0; c < C; ++c) {
-            const auto v = f(r, c);
-            a[c] += v.first;
-            s[c] += v.second;
-          }
-        }
-      }
-    });
-    sum_a_.assign(static_cast<size_t>(C), 0.0);
-    sum_b_.assign(static_cast<size_t>(C), 0.0);
-    for (int64_t blk = 0; blk < blocks; ++blk) {
-      const double* a = partial_.data() + blk * C * 2;
-      for (int64_t c = 0; c < C; ++c) {
-        sum_a_[static_cast<size_t>(c)] += a[c];
-        sum_b_[static_cast<size_t>(c)] += a[C + c];
-      }
-    }
+  // Per-channel sums into sum_a_ / sum_b_ (see batch_norm_channel_sums).
+  void sums(const float* x, const float* dy, const float* shift, const float* scale, int64_t rows) {
+    const size_t scratch = static_cast<size_t>(batch_norm_scratch_size(rows, channels_));
+    if (partial_.size() < scratch) partial_.resize(scratch);
+    batch_norm_channel_sums(x, dy, shift, scale, rows, channels_, partial_.data(), sum_a_.data(),
+                            sum_b_.data());
   }
 
+  // Mean and variance over the rows, from sums of x minus its first row:
+  // shifted by a value near the mean, E[d^2] - E[d]^2 does not cancel.
   void batch_moments(const float* x, int64_t rows) {
     const int64_t C = channels_;
-    sums(rows, [&](int64_t r, int64_t c) {
-      const double v = x[r * C + c];
-      return std::make_pair(v, v * v);
-    });
-    batch_var_.resize(static_cast<size_t>(C));
+    std::copy(x, x + C, shift_.begin());
+    sums(x, nullptr, shift_.data(), nullptr, rows);
     const double n = static_cast<double>(rows);
     for (int64_t c = 0; c < C; ++c) {
       const size_t k = static_cast<size_t>(c);
-      const double mean = sum_a_[k] / n;
-      // E[x^2] - mean^2 in double; clamped against rounding below zero.
-      const double var = std::max(0.0, sum_b_[k] / n - mean * mean);
-      mean_[k] = static_cast<float>(mean);
+      const double mean_d = sum_a_[k] / n;
+      const double var = std::max(0.0, sum_b_[k] / n - mean_d * mean_d);  // rounding below 0
+      mean_[k] = static_cast<float>(shift_[k] + mean_d);
       batch_var_[k] = static_cast<float>(var);
       inv_std_[k] = static_cast<float>(1.0 / std::sqrt(var + epsilon_));
     }
@@ -200,7 +159,9 @@ class BatchNormOp final : public Op {
   bool center_, scale_, frozen_;
   int64_t channels_ = 1, rows_per_sample_ = 1;
   bool used_batch_stats_ = false;
-  std::vector<float> mean_, inv_std_, batch_var_;
+  // Per channel: the statistics in use, the first row (the sums' shift),
+  // the affine factors (also gamma / std in the backward) and dy's means.
+  std::vector<float> mean_, inv_std_, batch_var_, shift_, mul_, add_, mean_dy_, mean_dy_xhat_;
   std::vector<double> partial_, sum_a_, sum_b_;
 };
 

@@ -187,6 +187,18 @@ using BiasAddFn = void (*)(float* y, const float* bias, int64_t rows, int64_t co
 // out[j] (+)= sum over r < rows of dy[r * ld + j] for j < cols, rows in order.
 using ColumnSumFn = void (*)(const float* dy, int64_t rows, int64_t ld, int64_t cols, float* out,
                              bool accumulate);
+// BatchNormalization's loops on rows of [rows, channels] (formulas in
+// lamina/kernels/batch_norm.h): sums adds each channel's sums over the rows
+// into a and b; affine is y = x mul + add per channel.
+using BatchNormSumsFn = void (*)(const float* x, const float* dy, const float* shift,
+                                 const float* scale, int64_t rows, int64_t channels, double* a,
+                                 double* b);
+using ChannelAffineFn = void (*)(const float* x, const float* mul, const float* add, int64_t rows,
+                                 int64_t channels, float* y);
+using BatchNormInputGradFn = void (*)(const float* x, const float* dy, const float* mean,
+                                      const float* inv_std, const float* scale,
+                                      const float* mean_dy, const float* mean_dy_xhat, int64_t rows,
+                                      int64_t channels, float* dx);
 
 struct KernelTable {
   Isa isa;
@@ -237,6 +249,9 @@ struct KernelTable {
   ActivationBackwardFn activation_backward_f32;
   BiasAddFn bias_add_f32;
   ColumnSumFn column_sum_f32;
+  BatchNormSumsFn batch_norm_sums;
+  ChannelAffineFn batch_norm_affine;
+  BatchNormInputGradFn batch_norm_input_grad;
 };
 
 // The table every op uses. Chosen at load; tests may switch it.
