@@ -185,6 +185,39 @@ TEST(Loss, GradientsMatchFiniteDifferencesAndFloatMatchesDouble) {
   }
 }
 
+// Large predictions (rows computed in parallel): the total, the row losses
+// and the gradient are the same bits for any thread count, and the total is
+// the weighted row losses added in row order.
+TEST(Loss, LargeInputsDoNotDependOnThreadCount) {
+  lamina_test::ThreadCountScope scope;
+  std::mt19937 rng(31);
+  for (const LossCase& lc : loss_cases()) {
+    const auto loss = lamina::make_loss(lc.name, lc.params);
+    const int64_t rows = 97, cols = 1031;  // 100K elements, several chunks
+    const LossData d = make_loss_data(lc, rows, cols, rng);
+    const size_t n = d.x.size();
+    std::vector<float> grad1(n), rows1(static_cast<size_t>(rows));
+    lamina::set_num_threads(1);
+    const double total1 = run(*loss, d.x.data(), d.y.data(), d.sw.data(), rows, cols, grad1.data(),
+                              0.5f, rows1.data());
+    double in_order = 0.0;
+    for (int64_t r = 0; r < rows; ++r) {
+      in_order += static_cast<double>(d.sw[static_cast<size_t>(r)]) * rows1[r];
+    }
+    EXPECT_NEAR(total1, in_order, 1e-6 * (1.0 + std::fabs(total1))) << lc.name;
+    for (int threads : {2, 3}) {
+      lamina::set_num_threads(threads);
+      std::vector<float> grad(n), rows_out(static_cast<size_t>(rows));
+      const double total = run(*loss, d.x.data(), d.y.data(), d.sw.data(), rows, cols, grad.data(),
+                               0.5f, rows_out.data());
+      EXPECT_EQ(total, total1) << lc.name << " threads=" << threads;
+      EXPECT_EQ(0, std::memcmp(grad.data(), grad1.data(), n * sizeof(float))) << lc.name;
+      EXPECT_EQ(0, std::memcmp(rows_out.data(), rows1.data(), rows1.size() * sizeof(float)))
+          << lc.name;
+    }
+  }
+}
+
 // Probabilities at 0 or 1 are clipped: the loss stays finite and the clipped
 // entries get no gradient (clip's gradient is zero outside its range).
 TEST(Loss, ClippedProbabilitiesStayFinite) {
