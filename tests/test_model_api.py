@@ -136,6 +136,28 @@ def test_trainable_false_layer_is_frozen():
     assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
 
 
+def test_trainable_changes_after_a_warm_predict_reach_the_plan():
+    # predict_on_batch skips the plan's cache-key walk until a trainable flag
+    # moves: freezing after it (without recompiling) must still freeze.
+    model = _compiled()
+    x, y = _data()
+    model.predict_on_batch(x[:1])
+    for freeze, thaw in ((lambda: setattr(model.layers[0], "trainable", False),
+                          lambda: setattr(model.layers[0], "trainable", True)),
+                         (lambda: setattr(model, "trainable", False),
+                          lambda: setattr(model, "trainable", True))):
+        freeze()
+        model.predict_on_batch(x[:1])
+        before = model.layers[0].get_weights()
+        model.train_on_batch(x[:32], y[:32])
+        for a, b in zip(before, model.layers[0].get_weights()):
+            np.testing.assert_array_equal(a, b)
+        thaw()
+        model.predict_on_batch(x[:1])
+        model.train_on_batch(x[:32], y[:32])
+        assert not np.array_equal(before[0], model.layers[0].get_weights()[0])
+
+
 def test_on_batch_return_types():
     x, y = _data()
     model = _compiled(metrics=())

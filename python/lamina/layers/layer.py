@@ -19,6 +19,20 @@ from lamina.utils import naming, unsupported
 
 Shape = Tuple[Optional[int], ...]
 
+# Counts changes to the trainable flags of any layer or model. A trainer's
+# plan cache key includes those flags; the trainer recomputes the key only
+# after this count moves, so a warm predict_on_batch does not walk the layers.
+_trainable_epoch = 0
+
+
+def trainable_epoch() -> int:
+    return _trainable_epoch
+
+
+def note_trainable_change() -> None:
+    global _trainable_epoch
+    _trainable_epoch += 1
+
 _DTYPE_POLICY: Dict[str, Any] = {
     "module": "keras",
     "class_name": "DTypePolicy",
@@ -173,6 +187,7 @@ class Layer:
     @trainable.setter
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
+        note_trainable_change()
 
     def _trainable_flags(self) -> Tuple[bool, ...]:
         """The trainable flags that decide which of this layer's weights

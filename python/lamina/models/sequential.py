@@ -8,7 +8,7 @@ import numpy as np
 
 from lamina.backend.variable import Variable
 from lamina.layers.input_layer import InputLayer, KerasTensor
-from lamina.layers.layer import Layer, Shape, standardize_shape
+from lamina.layers.layer import Layer, Shape, note_trainable_change, standardize_shape
 from lamina.trainers.generator_methods import GeneratorMethods
 from lamina.trainers.trainer import Trainer
 from lamina.utils import naming
@@ -96,6 +96,15 @@ class Sequential(Trainer, GeneratorMethods):
     def _invalidate(self) -> None:
         self.built = False
         self._plan = None
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        note_trainable_change()
 
     @property
     def layers(self) -> List[Layer]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, List, Sequence, Tuple
 
 from lamina.backend.variable import Variable
-from lamina.layers.layer import Layer
+from lamina.layers.layer import Layer, note_trainable_change
 
 
 class OpCapture:
@@ -59,6 +59,7 @@ class Wrapper(Layer):
     def trainable(self, value: bool) -> None:
         # Keras 3 sets the flag on every sublayer.
         self._trainable = bool(value)
+        note_trainable_change()
         for layer in self._wrapped():
             layer.trainable = value
 
