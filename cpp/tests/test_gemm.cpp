@@ -478,11 +478,13 @@ namespace {
 
 // Batch-1 rows take the GEMV kernel where the table has one; a row's result
 // must not depend on the batch it came in (predict on one sample equals that
-// sample's row of a batch), for every width across the 256-column blocks and
-// masked tails, and depths across the 512-deep passes.
+// sample's row of a batch), for widths that give each thread's share of the
+// columns every one of the one-row kernel's blocks (256, 128, 64, 32 and
+// masked 16 columns), and depths across the 512-deep passes.
 TEST_P(GemmTest, SingleRowMatchesItsRowInABatch) {
   std::mt19937 rng(41);
-  for (int64_t n : {1, 15, 16, 17, 255, 256, 257, 300, 512, 530}) {
+  for (int64_t n :
+       {1, 15, 16, 17, 32, 48, 64, 100, 128, 160, 200, 255, 256, 257, 300, 384, 512, 530}) {
     for (int64_t k : {1, 7, 256, 300, 512, 513, 784, 1100}) {
       for (bool acc : {false, true}) {
         const int64_t m = 5;

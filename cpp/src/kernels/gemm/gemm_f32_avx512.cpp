@@ -139,30 +139,49 @@ void gemm_ukernel_avx512(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, 
   }
 }
 
-// 256 columns at a time in 16 accumulators; per row of B, 16 contiguous
-// loads and 16 FMAs (the same fused multiply-add, in the same order, as
+// 16 * kVecs columns in kVecs accumulators; per row of B, kVecs contiguous
+// loads and FMAs (the same fused multiply-add, in the same order, as
 // rows_kernel's nr == kNr loops), so hardware prefetch sees one stream.
-void gemv_avx512(int64_t k, const float* a, int64_t inc_a, const float* b, int64_t ldb, float* c,
-                 int64_t nc, bool accumulate) {
-  constexpr int kVecs = 16;
-  int64_t j = 0;
-  for (; j + kVecs * 16 <= nc; j += kVecs * 16) {
-    __m512 acc[kVecs];
-    for (int v = 0; v < kVecs; ++v) acc[v] = _mm512_setzero_ps();
-    for (int64_t p = 0; p < k; ++p) {
-      const __m512 av = _mm512_set1_ps(a[p * inc_a]);
-      const float* brow = b + p * ldb + j;
-      for (int v = 0; v < kVecs; ++v) {
-        acc[v] = _mm512_fmadd_ps(av, _mm512_loadu_ps(brow + 16 * v), acc[v]);
-      }
-    }
+template <int kVecs>
+void gemv_columns(int64_t k, const float* a, int64_t inc_a, const float* b, int64_t ldb, float* c,
+                  bool accumulate) {
+  __m512 acc[kVecs];
+  for (int v = 0; v < kVecs; ++v) acc[v] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    const __m512 av = _mm512_set1_ps(a[p * inc_a]);
+    const float* brow = b + p * ldb;
     for (int v = 0; v < kVecs; ++v) {
-      float* cv = c + j + 16 * v;
-      if (accumulate) acc[v] = _mm512_add_ps(acc[v], _mm512_loadu_ps(cv));
-      _mm512_storeu_ps(cv, acc[v]);
+      acc[v] = _mm512_fmadd_ps(av, _mm512_loadu_ps(brow + 16 * v), acc[v]);
     }
   }
-  for (; j < nc; j += 16) {  // the last < 256 columns, 16 (masked) at a time
+  for (int v = 0; v < kVecs; ++v) {
+    float* cv = c + 16 * v;
+    if (accumulate) acc[v] = _mm512_add_ps(acc[v], _mm512_loadu_ps(cv));
+    _mm512_storeu_ps(cv, acc[v]);
+  }
+}
+
+// 256 columns at a time, then the rest in the widest blocks that fit: a
+// thread's share of a 256-wide layer is 128 columns, which one accumulator
+// at a time left waiting on the FMA latency (512x256 on two threads was
+// slower than on one).
+void gemv_avx512(int64_t k, const float* a, int64_t inc_a, const float* b, int64_t ldb, float* c,
+                 int64_t nc, bool accumulate) {
+  int64_t j = 0;
+  for (; j + 256 <= nc; j += 256) gemv_columns<16>(k, a, inc_a, b + j, ldb, c + j, accumulate);
+  if (j + 128 <= nc) {
+    gemv_columns<8>(k, a, inc_a, b + j, ldb, c + j, accumulate);
+    j += 128;
+  }
+  if (j + 64 <= nc) {
+    gemv_columns<4>(k, a, inc_a, b + j, ldb, c + j, accumulate);
+    j += 64;
+  }
+  if (j + 32 <= nc) {
+    gemv_columns<2>(k, a, inc_a, b + j, ldb, c + j, accumulate);
+    j += 32;
+  }
+  for (; j < nc; j += 16) {  // the last < 32 columns, 16 (masked) at a time
     const int64_t w = nc - j < 16 ? nc - j : 16;
     const __mmask16 m = static_cast<__mmask16>((1u << w) - 1);
     __m512 acc = _mm512_setzero_ps();
