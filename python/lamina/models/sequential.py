@@ -163,7 +163,9 @@ class Sequential(Trainer, GeneratorMethods):
                 raise ValueError(f"Sequential model '{self.name}' has no layers.")
             return
         expected = self._input_layer.shape
-        got = tuple(x.shape[1:])
+        got = x.shape[1:]
+        if got == expected:  # the common case, decided without the loops below
+            return
         if len(got) != len(expected):
             hint = ""
             if tuple(x.shape) == tuple(expected):
