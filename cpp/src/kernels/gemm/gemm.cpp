@@ -250,12 +250,14 @@ void gemm_packed(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, i
   const int64_t mr = kt.gemm_mr, nr = kt.gemm_nr;
   const int64_t threads = num_threads();
   // Column blocks of at most kPackNc, their count a multiple of the thread
-  // count where there are enough panels, so no thread idles at the end.
+  // count where there are enough panels, so no thread idles at the end; the
+  // panels are dealt out evenly (784 columns: 6, 6, 6 and 7 panels rather
+  // than 7, 7, 7 and 4, which left one thread a quarter short).
   const int64_t panels_total = (n + nr - 1) / nr;
   int64_t n_blocks = round_up((n + kPackNc - 1) / kPackNc, threads);
   n_blocks = std::max<int64_t>(1, std::min(n_blocks, panels_total));
-  const int64_t nc = round_up((n + n_blocks - 1) / n_blocks, nr);
-  n_blocks = (n + nc - 1) / nc;
+  const int64_t nc = (panels_total + n_blocks - 1) / n_blocks * nr;  // the widest block
+  auto block_start = [&](int64_t blk) { return std::min(n, panels_total * blk / n_blocks * nr); };
   const int64_t kc_max = std::min(kKc, k);
   float* strips =
       t_a_block.reserve(static_cast<size_t>(round_up(std::min(m, kPackRows), mr) * kc_max));
@@ -279,8 +281,8 @@ void gemm_packed(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, i
       parallel_for(n_blocks * m_blocks, 1, [&](int64_t t0, int64_t t1) {
         float* panels = t_b_panels.reserve(static_cast<size_t>(kc_max * round_up(nc, nr)));
         for (int64_t t = t0; t < t1; ++t) {
-          const int64_t j0 = (t / m_blocks) * nc, i0 = s0 + (t % m_blocks) * mc;
-          const int64_t j1 = std::min(n, j0 + nc), i1 = std::min(s0 + rows, i0 + mc);
+          const int64_t j0 = block_start(t / m_blocks), j1 = block_start(t / m_blocks + 1);
+          const int64_t i0 = s0 + (t % m_blocks) * mc, i1 = std::min(s0 + rows, i0 + mc);
           pack_b(kt, trans_b, b, ldb, p0, kc, j0, j1, panels);
           for (int64_t i = i0; i < i1; i += mr) {
             const int mrr = static_cast<int>(std::min(mr, i1 - i));
