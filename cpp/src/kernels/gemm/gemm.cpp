@@ -61,6 +61,14 @@ std::atomic<GemmPath> g_path{GemmPath::kAuto};
 
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
+// The first column of block `blk` when n columns are cut into `blocks`
+// column blocks at nr-wide panel boundaries, the panels dealt out evenly
+// (784 columns in four: 6, 6, 6 and 7 panels, not 7, 7, 7 and 4, which left
+// one thread a quarter short). blk == blocks gives n.
+int64_t panel_block_start(int64_t n, int64_t nr, int64_t blocks, int64_t blk) {
+  return std::min(n, (n + nr - 1) / nr * blk / blocks * nr);
+}
+
 bool has_work(const GemmEpilogue& ep) {
   return ep.bias != nullptr ||
          (ep.activation != nullptr && ep.activation->kind != Activation::kLinear);
@@ -178,6 +186,7 @@ void gemm_direct(const KernelTable& kt, bool trans_a, int64_t m, int64_t n, int6
   }
   const int64_t n_blocks = (n + nc - 1) / nc;
   const int64_t m_blocks = (m + mc - 1) / mc;
+  auto block_start = [&](int64_t blk) { return panel_block_start(n, nr, n_blocks, blk); };
   if (m == 1 && kt.gemv != nullptr) {
     // One row (batch-1 predict): stream B's rows whole, column blocks split
     // across threads, the same kKc depth passes as the tiles below.
@@ -203,8 +212,8 @@ void gemm_direct(const KernelTable& kt, bool trans_a, int64_t m, int64_t n, int6
   const int64_t grain = m * n * k < kMinParallelMacs ? tasks : 1;
   parallel_for(tasks, grain, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t j0 = (t / m_blocks) * nc, i0 = (t % m_blocks) * mc;
-      const int64_t j1 = std::min(n, j0 + nc), i1 = std::min(m, i0 + mc);
+      const int64_t j0 = block_start(t / m_blocks), j1 = block_start(t / m_blocks + 1);
+      const int64_t i0 = (t % m_blocks) * mc, i1 = std::min(m, i0 + mc);
       for (int64_t p0 = 0; p0 < k; p0 += kKc) {
         const int64_t kc = std::min(kKc, k - p0);
         const bool acc = accumulate || p0 > 0;
@@ -250,14 +259,12 @@ void gemm_packed(const KernelTable& kt, bool trans_a, bool trans_b, int64_t m, i
   const int64_t mr = kt.gemm_mr, nr = kt.gemm_nr;
   const int64_t threads = num_threads();
   // Column blocks of at most kPackNc, their count a multiple of the thread
-  // count where there are enough panels, so no thread idles at the end; the
-  // panels are dealt out evenly (784 columns: 6, 6, 6 and 7 panels rather
-  // than 7, 7, 7 and 4, which left one thread a quarter short).
+  // count where there are enough panels, so no thread idles at the end.
   const int64_t panels_total = (n + nr - 1) / nr;
   int64_t n_blocks = round_up((n + kPackNc - 1) / kPackNc, threads);
   n_blocks = std::max<int64_t>(1, std::min(n_blocks, panels_total));
   const int64_t nc = (panels_total + n_blocks - 1) / n_blocks * nr;  // the widest block
-  auto block_start = [&](int64_t blk) { return std::min(n, panels_total * blk / n_blocks * nr); };
+  auto block_start = [&](int64_t blk) { return panel_block_start(n, nr, n_blocks, blk); };
   const int64_t kc_max = std::min(kKc, k);
   float* strips =
       t_a_block.reserve(static_cast<size_t>(round_up(std::min(m, kPackRows), mr) * kc_max));
