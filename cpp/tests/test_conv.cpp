@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -215,6 +216,18 @@ TEST_P(ConvPoolTest, DepthwiseSweep) {
       g.pad_right = 1;
       ASSERT_TRUE(check_conv(kt(), g, rng));
     }
+  }
+  // More taps than the one-multiplier kernels list (9 x 8 > 64): the general
+  // loops; and a 3 x 3, stride 1 layer with 64+ channels, the common case.
+  for (const auto& [kh, kw, in_hw, c] :
+       {std::array<int64_t, 4>{9, 8, 11, 5}, std::array<int64_t, 4>{3, 3, 9, 70}}) {
+    ConvGeometry g = base_conv();
+    g.kernel_h = kh;
+    g.kernel_w = kw;
+    g.in_h = g.in_w = in_hw;
+    g.in_c = g.groups = g.out_c = c;
+    g.pad_right = 1;
+    ASSERT_TRUE(check_conv(kt(), g, rng)) << kh << "x" << kw;
   }
 }
 
