@@ -11,6 +11,11 @@ for both peers). Times are medians of --repeats runs of --inner calls each.
 
     python bench/bench_conv.py                    # lamina and torch, 2 threads
     python bench/bench_conv.py --threads 1 --batch 32
+    python bench/bench_conv.py --shapes others --batch 32   # other shape classes
+
+`--shapes others` times one layer of each other shape class lamina picks a
+method for (Winograd at 32x32x64, im2col for a 3-channel input, a strided and
+a 5x5 convolution, a 1x1 GEMM, depthwise, Conv1D), "same" padding.
 
 A benchmark, not a test: it always exits 0.
 """
@@ -25,7 +30,18 @@ import sys
 import interleave
 
 
-def shapes(batch):
+def shapes(batch, which="mnist"):
+    if which == "others":
+        # name, kind, input NHWC, (kh, kw, in/groups, out, stride, groups), needs input grad
+        return [
+            ("3x3 64->64 32x32 Winograd", "conv", (batch, 32, 32, 64), (3, 3, 64, 64, 1, 1), True),
+            ("3x3 3->32 32x32 im2col", "conv", (batch, 32, 32, 3), (3, 3, 3, 32, 1, 1), True),
+            ("3x3 s2 64->128 32x32", "conv", (batch, 32, 32, 64), (3, 3, 64, 128, 2, 1), True),
+            ("5x5 32->64 14x14", "conv", (batch, 14, 14, 32), (5, 5, 32, 64, 1, 1), True),
+            ("1x1 64->128 16x16", "conv", (batch, 16, 16, 64), (1, 1, 64, 128, 1, 1), True),
+            ("depthwise 3x3 64 32x32", "conv", (batch, 32, 32, 64), (3, 3, 1, 64, 1, 64), True),
+            ("Conv1D k5 64->64 L100", "conv", (batch, 1, 100, 64), (1, 5, 64, 64, 1, 1), True),
+        ]
     return [
         # name, kind, input NHWC, kernel (kh, kw, in, out) or pool size, needs input grad
         ("conv1 3x3 1->32", "conv", (batch, 28, 28, 1), (3, 3, 1, 32), False),
@@ -37,6 +53,21 @@ def shapes(batch):
     ]
 
 
+def conv_setup(xs, ks):
+    """Kernel size, stride, groups and the "same" padding (top, left, bottom,
+    right as Keras computes it; zero for the MNIST cases, which are "valid")."""
+    kh, kw, cin, cout = ks[:4]
+    stride, groups = (ks[4], ks[5]) if len(ks) > 4 else (1, 1)
+    if len(ks) == 4:
+        return kh, kw, cin, cout, stride, groups, (0, 0, 0, 0)
+    pads = []
+    for size, k in ((xs[1], kh), (xs[2], kw)):
+        out = -(-size // stride)
+        total = max((out - 1) * stride + k - size, 0)
+        pads.append((total // 2, total - total // 2))
+    return kh, kw, cin, cout, stride, groups, (pads[0][0], pads[1][0], pads[0][1], pads[1][1])
+
+
 def lamina_ops(case):
     import numpy as np
 
@@ -46,18 +77,20 @@ def lamina_ops(case):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(xs).astype(np.float32)
     if kind == "conv":
-        w = rng.standard_normal(ks).astype(np.float32) * 0.1
-        b = np.zeros(ks[3], np.float32)
-        y = K.conv2d_forward(x, w, b)
+        kh, kw, cin, cout, stride, groups, pads = conv_setup(xs, ks)
+        w = rng.standard_normal((kh, kw, cin, cout)).astype(np.float32) * 0.1
+        b = np.zeros(cout, np.float32)
+        geo = {"strides": (stride, stride), "pads": pads, "groups": groups}
+        y = K.conv2d_forward(x, w, b, **geo)
         dy = rng.standard_normal(y.shape).astype(np.float32)
 
         def fwd():
-            K.conv2d_forward(x, w, b)
+            K.conv2d_forward(x, w, b, **geo)
 
         def bwd():
-            K.conv2d_backward_weights(x, dy, ks[:2])
+            K.conv2d_backward_weights(x, dy, (kh, kw), **geo)
             if need_dx:
-                K.conv2d_backward_data(dy, w, xs[1:3])
+                K.conv2d_backward_data(dy, w, xs[1:3], **geo)
 
         return fwd, bwd
     if kind == "gap":
@@ -90,19 +123,25 @@ def torch_ops(case):
     n, h, w_, c = xs
     x = torch.randn((n, c, h, w_), generator=g)
     if kind == "conv":
-        w = torch.randn((ks[3], ks[2], ks[0], ks[1]), generator=g) * 0.1
-        b = torch.zeros(ks[3])
-        y = F.conv2d(x, w, b)
+        kh, kw, cin, cout, stride, groups, (top, left, bottom, right) = conv_setup(xs, ks)
+        w = torch.randn((cout, cin, kh, kw), generator=g) * 0.1
+        b = torch.zeros(cout)
+        # torch pads symmetrically: pad the input once where Keras's "same"
+        # is asymmetric (an even kernel or a stride), so both do equal work.
+        if (top, left) != (bottom, right):
+            x = F.pad(x, (left, right, top, bottom))
+            top = left = 0
+        y = F.conv2d(x, w, b, stride, (top, left), 1, groups)
         dy = torch.randn(y.shape, generator=g)
         mask = [need_dx, True, False]
 
         def fwd():
             with torch.no_grad():
-                F.conv2d(x, w, b)
+                F.conv2d(x, w, b, stride, (top, left), 1, groups)
 
         def bwd():
             torch.ops.aten.convolution_backward(
-                dy, x, w, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1, mask
+                dy, x, w, None, [stride, stride], [top, left], [1, 1], False, [0, 0], groups, mask
             )
 
         return fwd, bwd
@@ -145,7 +184,7 @@ def torch_ops(case):
     return ap_fwd, ap_bwd
 
 
-def worker(peer, threads, batch):
+def worker(peer, threads, batch, which):
     if peer == "torch":
         import torch
 
@@ -159,7 +198,7 @@ def worker(peer, threads, batch):
         make = lamina_ops
         version = lamina.__version__
     cases = []
-    for case in shapes(batch):
+    for case in shapes(batch, which):
         cases.extend(make(case))  # forward, backward
     interleave.serve(cases, {"version": version})
 
@@ -171,9 +210,10 @@ def main():
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--calls", type=int, default=10, help="calls per timed sample")
     p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--shapes", choices=["mnist", "others"], default="mnist")
     args = p.parse_args()
     if args.worker:
-        worker(args.worker, args.threads, args.batch)
+        worker(args.worker, args.threads, args.batch, args.shapes)
         return
     script = os.path.abspath(__file__)
     cmds = {
@@ -186,10 +226,12 @@ def main():
             str(args.threads),
             "--batch",
             str(args.batch),
+            "--shapes",
+            args.shapes,
         ]
         for peer in ("lamina", "torch")
     }
-    ops = shapes(args.batch)
+    ops = shapes(args.batch, args.shapes)
     times, info = interleave.run(
         cmds,
         interleave.worker_env(args.threads),
