@@ -25,8 +25,8 @@ int64_t batch_norm_scratch_size(int64_t rows, int64_t channels) {
   return sum_blocks(rows) * 2 * channels;
 }
 
-void batch_norm_channel_sums(const float* x, const float* dy, const float* mean,
-                             const float* inv_std, int64_t rows, int64_t channels, double* scratch,
+void batch_norm_channel_sums(const float* x, const float* dy, const float* shift,
+                             const float* scale, int64_t rows, int64_t channels, double* scratch,
                              double* a, double* b) {
   DenormalGuard guard;
   const auto sums = active_kernels().batch_norm_sums;
@@ -35,7 +35,7 @@ void batch_norm_channel_sums(const float* x, const float* dy, const float* mean,
     double* pa = scratch + blk * 2 * C;
     std::fill(pa, pa + 2 * C, 0.0);
     const int64_t r0 = blk * kBlockRows, r1 = std::min(rows, r0 + kBlockRows);
-    sums(x + r0 * C, dy == nullptr ? nullptr : dy + r0 * C, mean, inv_std, r1 - r0, C, pa, pa + C);
+    sums(x + r0 * C, dy == nullptr ? nullptr : dy + r0 * C, shift, scale, r1 - r0, C, pa, pa + C);
   });
   std::fill(a, a + C, 0.0);
   std::fill(b, b + C, 0.0);

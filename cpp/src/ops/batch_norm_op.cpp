@@ -1,7 +1,7 @@
 // BatchNormalization (see lamina/ops/normalization.h): the statistics, the
 // moving averages and the per-channel factors; the per-element work is in
-// lamina/kernels/batch_norm.h (float64 sums over fixed blocks of rows, so
-// results do not depend on the thread count).
+// lamina/kernels/batch_norm.h (sums over fixed blocks of rows, float32 within
+// a block and float64 across, so results do not depend on the thread count).
 #include <algorithm>
 #include <cmath>
 #include <vector>
