@@ -17,9 +17,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/partials.h"
 #include "lamina/kernels/gemm.h"
 #include "lamina/runtime.h"
-#include "kernels/partials.h"
 #include "winograd.h"
 
 namespace lamina {

@@ -14,9 +14,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/partials.h"
 #include "lamina/kernels/gemm.h"
 #include "lamina/runtime.h"
-#include "kernels/partials.h"
 
 namespace lamina {
 namespace {
