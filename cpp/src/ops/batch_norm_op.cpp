@@ -142,7 +142,7 @@ class BatchNormOp final : public Op {
   // shifted by a value near the mean, E[d^2] - E[d]^2 does not cancel.
   void batch_moments(const float* x, int64_t rows) {
     const int64_t C = channels_;
-    std::copy(x, x + C, shift_.begin());
+    if (rows > 0) std::copy(x, x + C, shift_.begin());  // an empty batch has no first row
     sums(x, nullptr, shift_.data(), nullptr, rows);
     const double n = static_cast<double>(rows);
     for (int64_t c = 0; c < C; ++c) {
