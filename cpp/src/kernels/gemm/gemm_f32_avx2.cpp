@@ -104,6 +104,58 @@ void gemm_ukernel_avx2(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, co
   }
 }
 
+// One row of C (batch-1 predict): 8 * kVecs columns in kVecs accumulators,
+// per row of B kVecs contiguous loads and FMAs -- the micro-kernel's fused
+// multiply-add in the same order, so a row's result does not depend on its
+// batch. The micro-kernel on one row keeps two accumulators, each waiting on
+// the FMA latency every depth step.
+template <int kVecs>
+void gemv_columns(int64_t k, const float* a, int64_t inc_a, const float* b, int64_t ldb, float* c,
+                  bool accumulate) {
+  __m256 acc[kVecs];
+  for (int v = 0; v < kVecs; ++v) acc[v] = _mm256_setzero_ps();
+  for (int64_t p = 0; p < k; ++p) {
+    const __m256 av = _mm256_broadcast_ss(a + p * inc_a);
+    const float* brow = b + p * ldb;
+    for (int v = 0; v < kVecs; ++v) {
+      acc[v] = _mm256_fmadd_ps(av, _mm256_loadu_ps(brow + 8 * v), acc[v]);
+    }
+  }
+  for (int v = 0; v < kVecs; ++v) {
+    float* cv = c + 8 * v;
+    if (accumulate) acc[v] = _mm256_add_ps(acc[v], _mm256_loadu_ps(cv));
+    _mm256_storeu_ps(cv, acc[v]);
+  }
+}
+
+void gemv_avx2(int64_t k, const float* a, int64_t inc_a, const float* b, int64_t ldb, float* c,
+               int64_t nc, bool accumulate) {
+  int64_t j = 0;
+  for (; j + 96 <= nc; j += 96) gemv_columns<12>(k, a, inc_a, b + j, ldb, c + j, accumulate);
+  if (j + 64 <= nc) {
+    gemv_columns<8>(k, a, inc_a, b + j, ldb, c + j, accumulate);
+    j += 64;
+  }
+  if (j + 32 <= nc) {
+    gemv_columns<4>(k, a, inc_a, b + j, ldb, c + j, accumulate);
+    j += 32;
+  }
+  if (j + 16 <= nc) {
+    gemv_columns<2>(k, a, inc_a, b + j, ldb, c + j, accumulate);
+    j += 16;
+  }
+  for (; j < nc; j += 8) {  // the last < 16 columns, 8 (masked) at a time
+    const __m256i m = lane_mask(static_cast<int>(nc - j));
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t p = 0; p < k; ++p) {
+      acc = _mm256_fmadd_ps(_mm256_broadcast_ss(a + p * inc_a),
+                            _mm256_maskload_ps(b + p * ldb + j, m), acc);
+    }
+    if (accumulate) acc = _mm256_add_ps(acc, _mm256_maskload_ps(c + j, m));
+    _mm256_maskstore_ps(c + j, m, acc);
+  }
+}
+
 // A strip as [kc][kMr]. A's six rows are transposed eight depth steps at a
 // time (two copies of the last row fill the 8 x 8 block; six lanes of each
 // column are stored), so all six source rows stream at once.
@@ -164,6 +216,7 @@ KernelTable make_avx2_kernels() {
   t.gemm_mr = kMr;
   t.gemm_nr = kNr;
   t.gemm_ukernel = gemm_ukernel_avx2;
+  t.gemv = gemv_avx2;
   t.gemm_pack_a = pack_a_avx2;
   t.gemm_pack_b = pack_b_avx2;
   fill_elementwise_avx2(t);
