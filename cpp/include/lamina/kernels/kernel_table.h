@@ -187,6 +187,11 @@ using BiasAddFn = void (*)(float* y, const float* bias, int64_t rows, int64_t co
 // out[j] (+)= sum over r < rows of dy[r * ld + j] for j < cols, rows in order.
 using ColumnSumFn = void (*)(const float* dy, int64_t rows, int64_t ld, int64_t cols, float* out,
                              bool accumulate);
+// softmax (log: log_softmax) over the cols of each of `rows` rows, and its
+// input gradient from y and dy (softmax_kernels.inc).
+using SoftmaxRowsFn = void (*)(const float* x, float* y, int64_t rows, int64_t cols, bool log);
+using SoftmaxBackwardRowsFn = void (*)(const float* y, const float* dy, float* dx, int64_t rows,
+                                       int64_t cols, bool log);
 // BatchNormalization's loops on rows of [rows, channels] (formulas in
 // lamina/kernels/batch_norm.h): sums adds each channel's sums over the rows
 // into a and b; affine is y = x mul + add per channel.
@@ -249,6 +254,8 @@ struct KernelTable {
   ActivationBackwardFn activation_backward_f32;
   BiasAddFn bias_add_f32;
   ColumnSumFn column_sum_f32;
+  SoftmaxRowsFn softmax_rows_f32;
+  SoftmaxBackwardRowsFn softmax_backward_rows_f32;
   BatchNormSumsFn batch_norm_sums;
   ChannelAffineFn batch_norm_affine;
   BatchNormInputGradFn batch_norm_input_grad;
