@@ -2,7 +2,7 @@
 // pass must read and write, next to a plain copy split the same way across
 // lamina's threads: the memory-bandwidth reference these kernels should
 // approach.
-//   lamina_bench --benchmark_filter='Copy|ColumnSum|BatchNorm' --benchmark_min_time=0.2
+//   lamina_bench --benchmark_filter='Copy|ColumnSum|BatchNorm|Softmax' --benchmark_min_time=0.2
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -85,5 +85,28 @@ void BM_BatchNorm(benchmark::State& state) {
   lamina_bench::report_bytes(state, 4.0 * static_cast<double>(n) * arrays[pass]);
 }
 BENCHMARK(BM_BatchNorm)->DenseRange(0, 3)->ArgName("pass")->UseRealTime();
+
+// Softmax over rows of `cols` (20 MB in all). Arg pass: 0 forward (x in, y
+// out), 1 backward (y and dy in, dx out).
+void BM_Softmax(benchmark::State& state) {
+  const int64_t cols = state.range(0), rows = (int64_t{5} << 20) / cols, n = rows * cols;
+  const bool backward = state.range(1) != 0;
+  const auto x = random_vector(n, 1), dy = random_vector(n, 2);
+  std::vector<float> y(static_cast<size_t>(n)), dx(static_cast<size_t>(n));
+  lamina::softmax_forward(x.data(), y.data(), rows, cols);
+  for (auto _ : state) {
+    if (backward) {
+      lamina::softmax_backward(y.data(), dy.data(), dx.data(), rows, cols);
+    } else {
+      lamina::softmax_forward(x.data(), y.data(), rows, cols);
+    }
+    benchmark::ClobberMemory();
+  }
+  lamina_bench::report_bytes(state, 4.0 * static_cast<double>(n) * (backward ? 3 : 2));
+}
+BENCHMARK(BM_Softmax)
+    ->ArgsProduct({{10, 1000, 20000}, {0, 1}})
+    ->ArgNames({"cols", "bwd"})
+    ->UseRealTime();
 
 }  // namespace
