@@ -1,11 +1,14 @@
 // LayerNormalization forward/backward. Statistics are accumulated in double
 // (one pass for the mean, one for the variance) so a float32 result does not
-// depend on the order of a long sum; each vector is one task, and the
-// gamma/beta gradients are column sums over rows in a fixed order, so results
-// do not depend on the thread count.
+// depend on the order of a long sum -- the forward's in lane_reduce.h's fixed
+// order (a single running sum was a chain of dependent adds; the backward's
+// two sums share one pass, which split in two lane sums ran slower); each
+// vector is one task, and the gamma/beta gradients are column sums over rows
+// in a fixed order, so results do not depend on the thread count.
 #include <cmath>
 #include <cstring>
 
+#include "kernels/lane_reduce.h"
 #include "lamina/errors.h"
 #include "lamina/ops/layer_norm.h"
 
@@ -15,33 +18,31 @@ void layer_norm_forward(const float* x, float* y, int64_t rows, int64_t n, int64
                         const float* gamma, const float* beta, double epsilon, bool rms,
                         float* mean, float* rstd) {
   const int64_t vectors = rows * inner;
-  parallel_for(vectors, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, n)),
-               [&](int64_t b, int64_t e) {
-                 for (int64_t v = b; v < e; ++v) {
-                   const int64_t base = (v / inner) * n * inner + v % inner;
-                   const float* xv = x + base;
-                   float* yv = y + base;
-                   double sum = 0.0;
-                   for (int64_t i = 0; i < n; ++i) sum += xv[i * inner];
-                   const double m = sum / static_cast<double>(n);
-                   double sq = 0.0;
-                   for (int64_t i = 0; i < n; ++i) {
-                     const double d = xv[i * inner] - m;
-                     sq += d * d;
-                   }
-                   const double r = 1.0 / std::sqrt(sq / static_cast<double>(n) + epsilon);
-                   mean[v] = static_cast<float>(m);
-                   rstd[v] = static_cast<float>(r);
-                   const float mf = rms ? 0.0f : static_cast<float>(m);
-                   const float rf = static_cast<float>(r);
-                   for (int64_t i = 0; i < n; ++i) {
-                     float out = (xv[i * inner] - mf) * rf;
-                     if (gamma != nullptr) out *= gamma[i];
-                     if (beta != nullptr) out += beta[i];
-                     yv[i * inner] = out;
-                   }
-                 }
-               });
+  parallel_for(
+      vectors, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, n)), [&](int64_t b, int64_t e) {
+        for (int64_t v = b; v < e; ++v) {
+          const int64_t base = (v / inner) * n * inner + v % inner;
+          const float* xv = x + base;
+          float* yv = y + base;
+          const double sum = lane_sum<double>(n, [&](int64_t i) { return double(xv[i * inner]); });
+          const double m = sum / static_cast<double>(n);
+          const double sq = lane_sum<double>(n, [&](int64_t i) {
+            const double d = xv[i * inner] - m;
+            return d * d;
+          });
+          const double r = 1.0 / std::sqrt(sq / static_cast<double>(n) + epsilon);
+          mean[v] = static_cast<float>(m);
+          rstd[v] = static_cast<float>(r);
+          const float mf = rms ? 0.0f : static_cast<float>(m);
+          const float rf = static_cast<float>(r);
+          for (int64_t i = 0; i < n; ++i) {
+            float out = (xv[i * inner] - mf) * rf;
+            if (gamma != nullptr) out *= gamma[i];
+            if (beta != nullptr) out += beta[i];
+            yv[i * inner] = out;
+          }
+        }
+      });
 }
 
 void layer_norm_backward(const float* x, const float* dy, float* dx, int64_t rows, int64_t n,
