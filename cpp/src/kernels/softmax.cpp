@@ -19,17 +19,15 @@ int64_t rows_per_chunk(int64_t cols) {
 
 // The row kernels: the active ISA's for float32, this file's own build for
 // float64.
+using SoftmaxRowsF64 = void (*)(const double*, double*, int64_t, int64_t, bool);
+using SoftmaxBackwardRowsF64 = void (*)(const double*, const double*, double*, int64_t, int64_t,
+                                        bool);
 SoftmaxRowsFn forward_rows(const float*) { return active_kernels().softmax_rows_f32; }
 SoftmaxBackwardRowsFn backward_rows(const float*) {
   return active_kernels().softmax_backward_rows_f32;
 }
-void (*forward_rows(const double*))(const double*, double*, int64_t, int64_t, bool) {
-  return softmax_rows<double>;
-}
-void (*backward_rows(const double*))(const double*, const double*, double*, int64_t, int64_t,
-                                     bool) {
-  return softmax_backward_rows<double>;
-}
+SoftmaxRowsF64 forward_rows(const double*) { return softmax_rows<double>; }
+SoftmaxBackwardRowsF64 backward_rows(const double*) { return softmax_backward_rows<double>; }
 
 template <typename T>
 void forward_t(const T* x, T* y, int64_t rows, int64_t cols, bool log) {
