@@ -624,6 +624,36 @@ TEST_P(ActivationIsaTest, BiasAddAndColumnSumEveryWidth) {
   }
 }
 
+// Softmax rows are computed alone: short rows take their exps in one flat
+// pass over all rows, long rows reduce in fixed-order partials, and either way
+// a row's bits equal those of the same row softmaxed on its own.
+TEST_P(ActivationIsaTest, SoftmaxRowsDoNotDependOnTheirNeighbours) {
+  std::mt19937 rng(20);
+  for (const int64_t cols : {1, 10, 31, 32, 40, 257}) {
+    const int64_t rows = 37;
+    const size_t n = static_cast<size_t>(rows * cols);
+    GuardedFloats x(uniform<float>(n, -8.0, 8.0, rng), lamina_test::Place::kEnd);
+    GuardedFloats y(n, lamina_test::Place::kEnd),
+        dy(uniform<float>(n, -1.0, 1.0, rng), lamina_test::Place::kEnd);
+    GuardedFloats dx(n, lamina_test::Place::kEnd);
+    for (bool log : {false, true}) {
+      const ActivationSpec spec(log ? Activation::kLogSoftmax : Activation::kSoftmax);
+      lamina::activation_forward(spec, x.data(), y.data(), rows, cols);
+      lamina::activation_backward(spec, x.data(), y.data(), dy.data(), dx.data(), rows, cols);
+      for (int64_t r = 0; r < rows; ++r) {
+        std::vector<float> yr(static_cast<size_t>(cols)), dxr(static_cast<size_t>(cols));
+        lamina::activation_forward(spec, x.data() + r * cols, yr.data(), 1, cols);
+        lamina::activation_backward(spec, x.data() + r * cols, yr.data(), dy.data() + r * cols,
+                                    dxr.data(), 1, cols);
+        ASSERT_EQ(0, std::memcmp(yr.data(), y.data() + r * cols, sizeof(float) * cols))
+            << "cols=" << cols << " row " << r << " log=" << log;
+        ASSERT_EQ(0, std::memcmp(dxr.data(), dx.data() + r * cols, sizeof(float) * cols))
+            << "cols=" << cols << " row " << r << " log=" << log;
+      }
+    }
+  }
+}
+
 // A tall, narrow dy (a convolution's bias gradient) is summed in row blocks
 // fixed by the shape: close to the float64 sum, equal for any thread count,
 // accumulating onto what out held.
