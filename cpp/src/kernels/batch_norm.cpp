@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "kernels/partials.h"
 #include "lamina/kernels/kernel_table.h"
 #include "lamina/runtime.h"
 
@@ -31,21 +32,19 @@ void batch_norm_channel_sums(const float* x, const float* dy, const float* shift
   DenormalGuard guard;
   const auto sums = active_kernels().batch_norm_sums;
   const int64_t blocks = sum_blocks(rows), C = channels;
+  // The blocks' partials of a, then those of b, each summed in block order.
+  double* partial_a = scratch;
+  double* partial_b = scratch + blocks * C;
   parallel_for_each(blocks, [&](int64_t blk) {
-    double* pa = scratch + blk * 2 * C;
-    std::fill(pa, pa + 2 * C, 0.0);
+    double* pa = partial_a + blk * C;
+    double* pb = partial_b + blk * C;
+    std::fill(pa, pa + C, 0.0);
+    std::fill(pb, pb + C, 0.0);
     const int64_t r0 = blk * kBlockRows, r1 = std::min(rows, r0 + kBlockRows);
-    sums(x + r0 * C, dy == nullptr ? nullptr : dy + r0 * C, shift, scale, r1 - r0, C, pa, pa + C);
+    sums(x + r0 * C, dy == nullptr ? nullptr : dy + r0 * C, shift, scale, r1 - r0, C, pa, pb);
   });
-  std::fill(a, a + C, 0.0);
-  std::fill(b, b + C, 0.0);
-  for (int64_t blk = 0; blk < blocks; ++blk) {
-    const double* pa = scratch + blk * 2 * C;
-    for (int64_t c = 0; c < C; ++c) {
-      a[c] += pa[c];
-      b[c] += pa[C + c];
-    }
-  }
+  sum_partials(partial_a, blocks, C, a, false);
+  sum_partials(partial_b, blocks, C, b, false);
 }
 
 void batch_norm_affine(const float* x, const float* mul, const float* add, int64_t rows,
